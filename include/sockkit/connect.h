@@ -1,0 +1,85 @@
+/*
+ * sockkit/connect.h — tcpopen(host, service), done right.
+ *
+ * The source text's tcpopen used the first address of a host and blocked
+ * as long as the kernel liked.  sk_tcpopen() resolves with getaddrinfo(3),
+ * tries every address, races them RFC 8305-style (Happy Eyeballs: the
+ * address list interleaved by family, the next attempt started when the
+ * current one has not answered within the stagger delay, first to connect
+ * wins, the losers closed), and never waits past an overall deadline.
+ */
+#ifndef SOCKKIT_CONNECT_H
+#define SOCKKIT_CONNECT_H
+
+#include <stdint.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+struct sk_err;
+
+/* Events reported to the attempt callback. */
+enum sk_attempt_event {
+	SK_ATTEMPT_START,	/* connect(2) issued to sa */
+	SK_ATTEMPT_OK,		/* sa accepted the connection (the winner) */
+	SK_ATTEMPT_FAIL,	/* sa failed; err is the errno */
+	SK_ATTEMPT_CANCEL	/* abandoned: another address won or time ran out */
+};
+
+/* Called for every event, in order; elapsed_ms counts from the start of the
+ * sk_tcpopen() call.  Must not close fds or call back into the library. */
+typedef void sk_attempt_cb(void *arg, enum sk_attempt_event ev,
+    const struct sockaddr *sa, socklen_t salen, int err, int64_t elapsed_ms);
+
+#define SK_STAGGER_DEFAULT 250	/* RFC 8305 "Connection Attempt Delay" */
+
+/* Flags for sk_connect_opts.flags. */
+#define SK_CONN_NONBLOCK   0x1	/* leave the returned fd O_NONBLOCK */
+#define SK_CONN_SEQUENTIAL 0x2	/* no racing: wait for each attempt to end */
+#define SK_CONN_NODELAY    0x4	/* set TCP_NODELAY on the result */
+
+struct sk_connect_opts {
+	int family;		/* AF_UNSPEC (0), AF_INET or AF_INET6 */
+	int64_t deadline;	/* absolute (sk_deadline_in()); 0 = SK_NEVER */
+	int stagger_ms;		/* 0 = SK_STAGGER_DEFAULT */
+	int flags;
+	const char *src_host;	/* optional source address to bind */
+	const char *src_port;	/* optional source port/service */
+	sk_attempt_cb *on_attempt;
+	void *arg;
+};
+
+/*
+ * Connect a TCP socket to host/service.  service is a name from
+ * services(5) or a number.  o may be NULL (defaults).  Returns a connected
+ * fd (blocking, close-on-exec, unless SK_CONN_NONBLOCK), or -1 with e
+ * naming the last failure: "connect to 198.18.0.2 port 43: Connection
+ * refused", "connect to example port 43: timed out after 2000 ms",
+ * "service nosuch: unknown tcp service".  e->code is the errno of the
+ * attempt that failed last (ECONNREFUSED, ETIMEDOUT, ENETUNREACH...).
+ */
+int sk_tcpopen(const char *host, const char *service,
+    const struct sk_connect_opts *o, struct sk_err *e);
+
+/*
+ * The same race over an address list the caller resolved (and may have
+ * ordered itself).  The list is reordered only by family interleaving
+ * (RFC 8305 section 4), keeping the first address first.
+ */
+int sk_tcpopen_ai(const struct addrinfo *list, const struct sk_connect_opts *o,
+    struct sk_err *e);
+
+/*
+ * A connected UDP socket to host/service: the first address to which
+ * connect(2) succeeds (UDP connect only picks a route; ICMP errors show up
+ * on the first send/recv).  Honors family and source options.
+ */
+int sk_udpopen(const char *host, const char *service,
+    const struct sk_connect_opts *o, struct sk_err *e);
+
+/* Connect to a UNIX socket at path; type is SOCK_STREAM or SOCK_DGRAM.
+ * A path starting with '@' is in the abstract namespace.  Honors
+ * o->deadline for stream sockets. */
+int sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
+    struct sk_err *e);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * sockkit/log.h — daemon logging to syslog (LOG_DAEMON) or stderr.
+ */
+#ifndef SOCKKIT_LOG_H
+#define SOCKKIT_LOG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <sys/socket.h>
+
+struct sk_log {
+	int to_stderr;		/* 1: stderr lines, 0: syslog */
+	int max_prio;		/* messages above this priority are dropped */
+	char ident[32];
+	FILE *out;		/* stderr unless changed (for tests) */
+};
+
+/* Open a log: syslog(3) with ident and LOG_PID under LOG_DAEMON, or
+ * stderr lines "ident[pid]: message" when to_stderr. */
+void sk_log_open(struct sk_log *lg, const char *ident, int to_stderr);
+void sk_log_close(struct sk_log *lg);
+
+/* Log one line at prio (LOG_ERR, LOG_INFO, ...). */
+void sk_log(struct sk_log *lg, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sk_vlog(struct sk_log *lg, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* "198.18.0.2 port 55049", "2001:2::2 port 43", "unix:/run/x" into buf;
+ * v4-mapped v6 shown as v4.  Returns buf. */
+char *sk_log_peer(const struct sockaddr *sa, char *buf, size_t len);
+
+/* Copy src (n bytes) into buf as printable ASCII, escaping everything
+ * else as \xNN (and \\), truncating at max_in input bytes with "...".
+ * Always NUL-terminates.  Returns buf. */
+char *sk_log_escape(const char *src, size_t n, size_t max_in, char *buf,
+    size_t len);
+
+#endif
