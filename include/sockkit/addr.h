@@ -30,8 +30,9 @@ struct sk_err;
  * Split s into host and service.  Accepted forms:
  *   host:port  [v6addr]:port  [v6addr]  v4addr  v6addr (no port; it has
  *   two or more colons)  :port  *:port  bare service name or number
- *   (host left empty, unless SK_SPLIT_BARE_HOST)  host.service (with
- *   SK_SPLIT_DOTSERVICE).
+ *   (host left empty, unless SK_SPLIT_BARE_HOST; a word with a dot is
+ *   always a host)  host.service (with SK_SPLIT_DOTSERVICE; a whole
+ *   numeric address such as "198.18.0.2" is never split).
  * host and serv get NUL-terminated strings ("" when absent); "*" as host
  * becomes "".  Returns 0, or -1 (EINVAL) naming s if a part is empty where
  * required, a bracket is unbalanced, or a part does not fit.
@@ -62,7 +63,8 @@ int sk_addr_resolve(const char *host, const char *service, int family,
 #define SK_ADDRSTRLEN 128	/* enough for any formatted inet address */
 
 /* Numeric forms: "198.18.0.2", "2001:2::2" (no port); with port:
- * "198.18.0.2:43", "[2001:2::2]:43".  Wildcards print as "*".
+ * "198.18.0.2:43", "[2001:2::2]:43".  Wildcards print as "*", and so
+ * does port 0 ("198.18.0.2:*").  v4-mapped addresses keep their v6 form.
  * Returns buf.  Non-inet families print as "?" (AF_UNIX: the path). */
 char *sk_addr_ntop(const struct sockaddr *sa, char *buf, size_t len);
 char *sk_addr_format(const struct sockaddr *sa, char *buf, size_t len);
@@ -97,7 +99,8 @@ void sk_namecache_init(struct sk_namecache *c);
 /*
  * netstat-style "host.service": "julian.smtp", "*.whois", "::1.43",
  * "198.18.0.2.55049".  Host names come from c (may be NULL: no cache)
- * via getnameinfo(NI_NAMEREQD) and fall back to numeric.  Returns buf.
+ * via getnameinfo(NI_NAMEREQD) and fall back to numeric.  v4-mapped
+ * addresses print as IPv4; port 0 prints as "*".  Returns buf.
  */
 char *sk_addr_name(const struct sockaddr *sa, int flags, struct sk_namecache *c,
     char *buf, size_t len);
@@ -117,7 +120,8 @@ struct sk_portset {
  *   "22,80,1000-2000"  "-" (1-65535)  "-1024"  "60000-"  "http,smtp"
  *   "T:22,80,U:53,111" (a T:/U:/S: prefix applies to the items after it)
  * Items without a prefix go to default_proto.  Port 0 is allowed only when
- * named explicitly ("0", "0-10").  Names must be known services.  Empty
+ * named explicitly ("0", "0-10").  Names must be known services (for the
+ * item's protocol, else for any: "U:http" is 80).  Empty
  * items, reversed ranges ("20-10"), numbers > 65535 and junk are errors
  * naming the item.  Returns the total number of ports, or -1.
  */

@@ -25,6 +25,7 @@ struct sk_json {
 	unsigned char first[SK_JSON_MAXDEPTH];	/* no element yet at level */
 	unsigned char is_obj[SK_JSON_MAXDEPTH];
 	int after_key;			/* a key was written, value expected */
+	int top_done;			/* a whole value was written at depth 0 */
 };
 
 /* Start a writer on out (not owned).  Use one writer per document or
@@ -32,7 +33,9 @@ struct sk_json {
 void sk_json_init(struct sk_json *j, FILE *out);
 
 /* Containers.  Misuse (end without begin, value without key inside an
- * object, nesting past SK_JSON_MAXDEPTH) sets j->err and writes nothing. */
+ * object, key outside an object, a second value at depth 0 before
+ * sk_json_newline, nesting past SK_JSON_MAXDEPTH) sets j->err and writes
+ * nothing; later well-formed calls still write, so output stays valid. */
 void sk_json_obj_begin(struct sk_json *j);
 void sk_json_obj_end(struct sk_json *j);
 void sk_json_arr_begin(struct sk_json *j);
@@ -50,7 +53,8 @@ void sk_json_double(struct sk_json *j, double v);	/* NaN/inf → null */
 void sk_json_bool(struct sk_json *j, int v);
 void sk_json_null(struct sk_json *j);
 
-/* End an NDJSON record: writes "\n" at depth 0 and resets for the next. */
+/* End an NDJSON record: writes "\n" after a whole value at depth 0 and
+ * resets for the next; anywhere else it is misuse. */
 void sk_json_newline(struct sk_json *j);
 
 /* Write s (n bytes) as a JSON string literal, quotes included, to out.

@@ -3,6 +3,7 @@
 #define SK_UNIT_H
 
 #include <check.h>
+#include <netdb.h>
 
 /* One Suite per lib/ (or tool-private) file: check_<name>.c defines
  * Suite *<name>_suite(void).  The runner's list is generated from the
@@ -15,5 +16,11 @@
 int ut_listener(int family, int *port);		/* port-0 loopback listener */
 int ut_closed_port(void);			/* a loopback port with no listener */
 int ut_is_root(void);
+/* Loopback port that drops SYNs (full accept queue); returns the listener,
+ * *filler is the connection that fills the queue.  Close both after. */
+int ut_blackhole(int *port, int *filler);
+/* An addrinfo chain from "host port" strings, in the order given. */
+struct addrinfo *ut_ai_list(const char *const *hostports, int n);
+void ut_ai_free(struct addrinfo *ai);
 
 #endif

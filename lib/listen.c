@@ -1,0 +1,269 @@
+/*
+ * Server-side sockets: listening, systemd socket activation, and telling
+ * what an inetd-style stdin is.  See sockkit/listen.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/err.h"
+#include "sockkit/listen.h"
+#include "sockkit/num.h"
+#include "internal.h"
+
+static int
+is_wildcard(const char *host)
+{
+	return host == NULL || *host == '\0' || strcmp(host, "*") == 0 ||
+	    strcmp(host, "::") == 0;
+}
+
+static int
+listen_ai(const struct addrinfo *ai, int backlog, int dualstack,
+    struct sk_err *e)
+{
+	char host[SK_ADDRSTRLEN];
+	int fd, one = 1, zero = 0;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd == -1)
+		return sk_err_sys(e, "socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dualstack ? &zero : &one,
+		    sizeof(int));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		sk_err_sys(e, "bind %s port %d",
+		    sk__host_str(ai->ai_addr, host, sizeof(host)),
+		    sk_addr_port(ai->ai_addr));
+		goto error;
+	}
+	if (listen(fd, backlog) == -1) {
+		sk_err_sys(e, "listen");
+		goto error;
+	}
+	return fd;
+error:
+	close(fd);
+	return -1;
+}
+
+int
+sk_listen(const char *host, const char *service, int backlog,
+    struct sk_err *e)
+{
+	struct addrinfo *res, *ai;
+	int fd = -1;
+
+	if (is_wildcard(host)) {
+		/* One dual-stack [::] socket serves both families; fall back to
+		 * 0.0.0.0 on kernels booted without IPv6. */
+		if (sk_addr_resolve("::", service, AF_INET6, SOCK_STREAM,
+		    AI_PASSIVE | AI_NUMERICHOST, &res, e) == 0) {
+			fd = listen_ai(res, backlog, 1, e);
+			freeaddrinfo(res);
+			if (fd != -1 || (e != NULL && e->code != EAFNOSUPPORT))
+				return fd;
+		}
+		if (sk_addr_resolve("0.0.0.0", service, AF_INET, SOCK_STREAM,
+		    AI_PASSIVE | AI_NUMERICHOST, &res, e) == -1)
+			return -1;
+		fd = listen_ai(res, backlog, 0, e);
+		freeaddrinfo(res);
+		return fd;
+	}
+	if (sk_addr_resolve(host, service, AF_UNSPEC, SOCK_STREAM, AI_PASSIVE,
+	    &res, e) == -1)
+		return -1;
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
+		fd = listen_ai(ai, backlog, 0, e);
+	freeaddrinfo(res);
+	return fd;
+}
+
+int
+sk_listen_unix(const char *path, int backlog, struct sk_err *e)
+{
+	struct sockaddr_un sun;
+	size_t plen = strlen(path);
+	socklen_t len;
+	int fd, probe;
+
+	if (plen == 0 || plen >= sizeof(sun.sun_path))
+		return sk_err_set(e, EINVAL, "unix socket %s: path empty or too "
+		    "long", path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, plen);
+	len = offsetof(struct sockaddr_un, sun_path) + plen;
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	else
+		len++;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return sk_err_sys(e, "socket");
+	if (bind(fd, (struct sockaddr *)&sun, len) == -1) {
+		/* A stale socket file left by a dead server may be replaced; a
+		 * live one may not. */
+		if (errno != EADDRINUSE || path[0] == '@')
+			goto error;
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe == -1)
+			goto error;
+		if (connect(probe, (struct sockaddr *)&sun, len) == 0 ||
+		    errno != ECONNREFUSED) {
+			close(probe);
+			errno = EADDRINUSE;
+			goto error;
+		}
+		close(probe);
+		unlink(path);
+		if (bind(fd, (struct sockaddr *)&sun, len) == -1)
+			goto error;
+	}
+	if (listen(fd, backlog) == -1)
+		goto error;
+	return fd;
+error:
+	sk_err_sys(e, "bind unix socket %s", path);
+	close(fd);
+	return -1;
+}
+
+int
+sk_local_port(int fd, struct sk_err *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return sk_err_sys(e, "getsockname");
+	return sk_addr_port((struct sockaddr *)&ss);
+}
+
+int
+sk_listen_fds(int unset_env, struct sk_listen_fd *out, int max,
+    struct sk_err *e)
+{
+	const char *spid = getenv("LISTEN_PID"), *sfds = getenv("LISTEN_FDS");
+	const char *names = getenv("LISTEN_FDNAMES"), *errstr, *p;
+	long long pid, n;
+	int i, fd, rc = 0;
+	size_t len;
+
+	if (spid == NULL || sfds == NULL)
+		goto end;
+	pid = sk_strtonum(spid, 1, INT32_MAX, &errstr);
+	if (errstr != NULL) {
+		rc = sk_err_set(e, EINVAL, "LISTEN_PID %s: %s", spid, errstr);
+		goto end;
+	}
+	/* The variables were meant for another process (a parent that did
+	 * not unset them before forking us). */
+	if ((pid_t)pid != getpid())
+		goto end;
+	n = sk_strtonum(sfds, 0, 1024, &errstr);
+	if (errstr != NULL) {
+		rc = sk_err_set(e, EINVAL, "LISTEN_FDS %s: %s", sfds, errstr);
+		goto end;
+	}
+	p = names;
+	for (i = 0; i < n; i++) {
+		fd = SK_LISTEN_FDS_START + i;
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			rc = sk_err_sys(e, "LISTEN_FDS fd %d", fd);
+			goto end;
+		}
+		if (i >= max)
+			continue;
+		out[i].fd = fd;
+		out[i].name[0] = '\0';
+		if (p != NULL && *p != '\0') {
+			len = strcspn(p, ":");
+			if (len >= sizeof(out[i].name))
+				len = sizeof(out[i].name) - 1;
+			memcpy(out[i].name, p, len);
+			out[i].name[len] = '\0';
+			p += strcspn(p, ":");
+			if (*p == ':')
+				p++;
+		}
+	}
+	rc = (int)n;
+end:
+	if (unset_env) {
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+	}
+	return rc;
+}
+
+const char *
+sk_peer_kind_str(enum sk_peer_kind k)
+{
+	static const char *const names[] = {
+		[SK_PEER_INET] = "inet", [SK_PEER_UNIX] = "unix",
+		[SK_PEER_SOCKET] = "socket", [SK_PEER_PIPE] = "pipe",
+		[SK_PEER_TTY] = "tty", [SK_PEER_FILE] = "file",
+		[SK_PEER_OTHER] = "other",
+	};
+
+	return (unsigned)k < SK_ARRAY_LEN(names) ? names[k] : "other";
+}
+
+int
+sk_peer(int fd, struct sk_peer *p, struct sk_err *e)
+{
+	struct stat st;
+	socklen_t len;
+	int v;
+
+	memset(p, 0, sizeof(*p));
+	p->port = -1;
+	if (fstat(fd, &st) == -1)
+		return sk_err_sys(e, "fd %d", fd);
+	if (S_ISFIFO(st.st_mode)) {
+		p->kind = SK_PEER_PIPE;
+		return 0;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		p->kind = isatty(fd) ? SK_PEER_TTY : (S_ISREG(st.st_mode) ||
+		    S_ISCHR(st.st_mode)) ? SK_PEER_FILE : SK_PEER_OTHER;
+		return 0;
+	}
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0)
+		p->family = v;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0)
+		p->socktype = v;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0)
+		p->listening = v;
+	p->kind = p->family == AF_INET || p->family == AF_INET6 ? SK_PEER_INET :
+	    p->family == AF_UNIX ? SK_PEER_UNIX : SK_PEER_SOCKET;
+	p->sslen = sizeof(p->ss);
+	if (getpeername(fd, (struct sockaddr *)&p->ss, &p->sslen) == -1) {
+		/* Unconnected (listening, or UDP): no peer, still a socket. */
+		p->sslen = 0;
+		return 0;
+	}
+	if (p->kind == SK_PEER_INET) {
+		sk__host_str((struct sockaddr *)&p->ss, p->addr, sizeof(p->addr));
+		p->port = sk_addr_port((struct sockaddr *)&p->ss);
+	}
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* Daemon logging: syslog or stderr.  See sockkit/log.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/log.h"
+#include "internal.h"
+
+void
+sk_log_open(struct sk_log *lg, const char *ident, int to_stderr)
+{
+	memset(lg, 0, sizeof(*lg));
+	lg->to_stderr = to_stderr;
+	lg->max_prio = LOG_INFO;
+	lg->out = stderr;
+	snprintf(lg->ident, sizeof(lg->ident), "%s", ident);
+	if (!to_stderr)
+		openlog(lg->ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+sk_log_close(struct sk_log *lg)
+{
+	if (!lg->to_stderr)
+		closelog();
+}
+
+void
+sk_vlog(struct sk_log *lg, int prio, const char *fmt, va_list ap)
+{
+	char line[2048];
+
+	if (prio > lg->max_prio)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (lg->to_stderr)
+		fprintf(lg->out, "%s[%ld]: %s\n", lg->ident, (long)getpid(), line);
+	else
+		syslog(prio, "%s", line);
+}
+
+void
+sk_log(struct sk_log *lg, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sk_vlog(lg, prio, fmt, ap);
+	va_end(ap);
+}
+
+char *
+sk_log_peer(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[SK_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+
+		snprintf(buf, len, "unix:%s", sun->sun_path[0] ? sun->sun_path :
+		    "(unnamed)");
+	} else if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+		snprintf(buf, len, "%s port %d", sk__host_str(sa, host,
+		    sizeof(host)), sk_addr_port(sa));
+	} else {
+		snprintf(buf, len, "family %d", sa->sa_family);
+	}
+	return buf;
+}
+
+char *
+sk_log_escape(const char *src, size_t n, size_t max_in, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (len == 0)
+		return buf;
+	for (i = 0; i < n && i < max_in; i++) {
+		c = (unsigned char)src[i];
+		/* Room for the widest form (\xNN) plus "..." and the NUL. */
+		if (o + 4 + 4 > len)
+			break;
+		if (c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = '\\';
+		} else if (c >= 0x20 && c < 0x7f) {
+			buf[o++] = (char)c;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 0xf];
+		}
+	}
+	if (i < n && o + 4 <= len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}

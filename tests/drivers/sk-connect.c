@@ -1,0 +1,74 @@
+/*
+ * sk-connect — test driver for sk_tcpopen(): connect, print the peer,
+ * exit.  Used by tests/cli/lib.bats (network namespace scenarios).
+ *   sk-connect [-46qv] [-s src] [-w ms] host service
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/connect.h"
+#include "sockkit/deadline.h"
+#include "sockkit/err.h"
+#include "sockkit/num.h"
+
+static const char *const evname[] = { "start", "ok", "fail", "cancel" };
+
+static void
+show(void *arg, enum sk_attempt_event ev, const struct sockaddr *sa,
+    socklen_t salen, int error, int64_t ms)
+{
+	char buf[SK_ADDRSTRLEN];
+
+	fprintf(stderr, "%lld ms %s %s\n", (long long)ms, evname[ev],
+	    sk_addr_format(sa, buf, sizeof(buf)));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sk_connect_opts o = { 0 };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct sk_err e;
+	const char *errstr;
+	char buf[SK_ADDRSTRLEN];
+	int c, fd;
+	int64_t t0;
+
+	while ((c = getopt(argc, argv, "46s:vw:")) != -1) {
+		switch (c) {
+		case '4': o.family = AF_INET; break;
+		case '6': o.family = AF_INET6; break;
+		case 's': o.src_host = optarg; break;
+		case 'v': o.on_attempt = show; break;
+		case 'w':
+			o.deadline = sk_deadline_in(sk_strtonum(optarg, 1, 600000,
+			    &errstr));
+			if (errstr)
+				errx(2, "timeout %s: %s", optarg, errstr);
+			break;
+		default:
+			fprintf(stderr, "usage: sk-connect [-46v] [-s src] [-w ms] "
+			    "host service\n");
+			return 2;
+		}
+	}
+	if (argc - optind != 2)
+		errx(2, "need host and service");
+	t0 = sk_now_ms();
+	fd = sk_tcpopen(argv[optind], argv[optind + 1], &o, &e);
+	if (fd == -1) {
+		fprintf(stderr, "sk-connect: %s\n", e.msg);
+		return sk_err_exitcode(&e);
+	}
+	getpeername(fd, (struct sockaddr *)&ss, &len);
+	printf("connected %s %lld ms\n", sk_addr_format((struct sockaddr *)&ss,
+	    buf, sizeof(buf)), (long long)(sk_now_ms() - t0));
+	close(fd);
+	return 0;
+}
