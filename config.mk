@@ -7,7 +7,7 @@ PKGCONFIGDIR = $(PREFIX)/lib/pkgconfig
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WFLAGS    = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -DSK_VERSION=\"$(VERSION)\"
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itools -DSK_VERSION=\"$(VERSION)\"
 LDFLAGS  ?=
 
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

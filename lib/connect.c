@@ -335,6 +335,9 @@ sk_tcpopen(const char *host, const char *service,
 	char name[SK_HOSTLEN + SK_SERVLEN + 8];
 	int fd;
 
+	if (service == NULL || *service == '\0')
+		return sk_err_set(e, EINVAL, "connect to %s: no service or port",
+		    host ? host : "localhost");
 	if (race_init(&r, o, &defaults, e) == -1)
 		return -1;
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_STREAM, 0, &res,
@@ -429,7 +432,8 @@ sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
 	if (fd == -1)
 		return sk_err_sys(e, "socket");
 	if (connect(fd, (struct sockaddr *)&sun, len) == -1) {
-		if (errno != EINPROGRESS && errno != EAGAIN) {
+		/* EAGAIN here is a full backlog, not a connect in progress. */
+		if (errno != EINPROGRESS) {
 			sk_err_sys(e, "connect to %s", path);
 			close(fd);
 			return -1;

@@ -64,8 +64,12 @@ sk_listen(const char *host, const char *service, int backlog,
     struct sk_err *e)
 {
 	struct addrinfo *res, *ai;
+	struct sk_err local;
 	int fd = -1;
 
+	/* The fallback below looks at the error code even for NULL e. */
+	if (e == NULL)
+		e = &local;
 	if (is_wildcard(host)) {
 		/* One dual-stack [::] socket serves both families; fall back to
 		 * 0.0.0.0 on kernels booted without IPv6. */
@@ -73,7 +77,7 @@ sk_listen(const char *host, const char *service, int backlog,
 		    AI_PASSIVE | AI_NUMERICHOST, &res, e) == 0) {
 			fd = listen_ai(res, backlog, 1, e);
 			freeaddrinfo(res);
-			if (fd != -1 || (e != NULL && e->code != EAFNOSUPPORT))
+			if (fd != -1 || e->code != EAFNOSUPPORT)
 				return fd;
 		}
 		if (sk_addr_resolve("0.0.0.0", service, AF_INET, SOCK_STREAM,
@@ -117,8 +121,14 @@ sk_listen_unix(const char *path, int backlog, struct sk_err *e)
 	if (bind(fd, (struct sockaddr *)&sun, len) == -1) {
 		/* A stale socket file left by a dead server may be replaced; a
 		 * live one may not. */
+		struct stat st;
+
 		if (errno != EADDRINUSE || path[0] == '@')
 			goto error;
+		if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+			errno = EADDRINUSE;
+			goto error;
+		}
 		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (probe == -1)
 			goto error;

@@ -21,6 +21,8 @@ struct watch {
 	void *arg;
 	int mask;
 	int active;
+	int in_epoll;	/* mask 0 takes the fd out: epoll would still
+			   report EPOLLHUP/EPOLLERR and spin the loop */
 };
 
 struct sk_timer {
@@ -90,13 +92,34 @@ to_epoll(int mask)
 	return (mask & SK_READ ? EPOLLIN : 0) | (mask & SK_WRITE ? EPOLLOUT : 0);
 }
 
+/* Make the epoll set match mask for fd: in it with those events, or out
+ * of it for mask 0. */
+static int
+sync_epoll(struct sk_loop *l, int fd, int mask, struct sk_err *e)
+{
+	struct epoll_event ev;
+	struct watch *w = &l->w[fd];
+
+	if (mask == 0) {
+		if (w->in_epoll && epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) == -1)
+			return sk_err_sys(e, "epoll_ctl fd %d", fd);
+		w->in_epoll = 0;
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = to_epoll(mask);
+	ev.data.fd = fd;
+	if (epoll_ctl(l->epfd, w->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
+	    &ev) == -1)
+		return sk_err_sys(e, "epoll_ctl fd %d", fd);
+	w->in_epoll = 1;
+	return 0;
+}
+
 int
 sk_loop_watch(struct sk_loop *l, int fd, int mask, sk_fd_fn *fn, void *arg,
     struct sk_err *e)
 {
-	struct epoll_event ev;
-	int op;
-
 	if (fd < 0)
 		return sk_err_set(e, EBADF, "watch fd %d: bad fd", fd);
 	if (fd >= l->nw) {
@@ -112,12 +135,10 @@ sk_loop_watch(struct sk_loop *l, int fd, int mask, sk_fd_fn *fn, void *arg,
 		l->w = w;
 		l->nw = n;
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = to_epoll(mask);
-	ev.data.fd = fd;
-	op = l->w[fd].active ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	if (epoll_ctl(l->epfd, op, fd, &ev) == -1)
-		return sk_err_sys(e, "epoll_ctl fd %d", fd);
+	if (!l->w[fd].active)
+		l->w[fd].in_epoll = 0;
+	if (sync_epoll(l, fd, mask, e) == -1)
+		return -1;
 	if (!l->w[fd].active)
 		l->nwatched++;
 	l->w[fd].fn = fn;
@@ -130,17 +151,12 @@ sk_loop_watch(struct sk_loop *l, int fd, int mask, sk_fd_fn *fn, void *arg,
 int
 sk_loop_mask(struct sk_loop *l, int fd, int mask, struct sk_err *e)
 {
-	struct epoll_event ev;
-
 	if (fd < 0 || fd >= l->nw || !l->w[fd].active)
 		return sk_err_set(e, EBADF, "mask fd %d: not watched", fd);
 	if (l->w[fd].mask == mask)
 		return 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = to_epoll(mask);
-	ev.data.fd = fd;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) == -1)
-		return sk_err_sys(e, "epoll_ctl fd %d", fd);
+	if (sync_epoll(l, fd, mask, e) == -1)
+		return -1;
 	l->w[fd].mask = mask;
 	return 0;
 }
@@ -150,7 +166,8 @@ sk_loop_unwatch(struct sk_loop *l, int fd)
 {
 	if (fd < 0 || fd >= l->nw || !l->w[fd].active)
 		return;
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (l->w[fd].in_epoll)
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 	memset(&l->w[fd], 0, sizeof(l->w[fd]));
 	l->nwatched--;
 }

@@ -70,6 +70,11 @@ START_TEST(listen_unix_replaces_only_stale_socket_files)
 	ck_assert_msg(b >= 0, "stale: %s", e.msg);
 	close(b);
 	unlink(path);
+	/* A regular file in the way is never deleted. */
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_eq(sk_listen_unix(path, 4, &e), -1);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	unlink(path);
 }
 END_TEST
 

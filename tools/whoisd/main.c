@@ -1,2 +1,277 @@
+/*
+ * whoisd — the source text's whois server: one query line in, the
+ * directory's answer out, under inetd, systemd socket activation or on
+ * its own (-l).  See whoisd(8).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/err.h"
+#include "sockkit/listen.h"
+#include "sockkit/num.h"
+#include "db.h"
+#include "whoisd.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: whoisd [-Dhv] [-f db] [-l [addr]:port] [-P pidfile] [-u user]\n"
+	    "              [--allow cidr] [--deny cidr] [--help-file file]\n"
+	    "              [--index attrs] [--inetd | --stdio] [--log-stderr]\n"
+	    "              [--max-clients n] [--max-matches n] [--max-query bytes]\n"
+	    "              [--no-limits] [--per-ip n] [--rate n] [--burst n]\n"
+	    "              [--read-timeout secs] [--timeout secs]\n");
+	exit(WHOISD_EXIT_USAGE);
+}
+
+enum {
+	OPT_ALLOW = 256, OPT_BURST, OPT_DENY, OPT_HELPFILE, OPT_INDEX,
+	OPT_INETD, OPT_LOGSTDERR, OPT_MAXCLIENTS, OPT_MAXMATCHES, OPT_MAXQUERY,
+	OPT_NOLIMITS, OPT_PERIP, OPT_RATE, OPT_READTIMEOUT, OPT_STDIO,
+	OPT_TIMEOUT
+};
+
+static const struct option longopts[] = {
+	{ "allow",		required_argument,	NULL, OPT_ALLOW },
+	{ "burst",		required_argument,	NULL, OPT_BURST },
+	{ "daemon",		no_argument,		NULL, 'D' },
+	{ "db",			required_argument,	NULL, 'f' },
+	{ "deny",		required_argument,	NULL, OPT_DENY },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "help-file",		required_argument,	NULL, OPT_HELPFILE },
+	{ "index",		required_argument,	NULL, OPT_INDEX },
+	{ "inetd",		no_argument,		NULL, OPT_INETD },
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "log-stderr",		no_argument,		NULL, OPT_LOGSTDERR },
+	{ "max-clients",	required_argument,	NULL, OPT_MAXCLIENTS },
+	{ "max-matches",	required_argument,	NULL, OPT_MAXMATCHES },
+	{ "max-query",		required_argument,	NULL, OPT_MAXQUERY },
+	{ "no-limits",		no_argument,		NULL, OPT_NOLIMITS },
+	{ "per-ip",		required_argument,	NULL, OPT_PERIP },
+	{ "pidfile",		required_argument,	NULL, 'P' },
+	{ "rate",		required_argument,	NULL, OPT_RATE },
+	{ "read-timeout",	required_argument,	NULL, OPT_READTIMEOUT },
+	{ "stdio",		no_argument,		NULL, OPT_STDIO },
+	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
+	{ "user",		required_argument,	NULL, 'u' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static long long
+number(const char *what, const char *s, long long min, long long max)
+{
+	const char *errstr;
+	long long v = sk_strtonum(s, min, max, &errstr);
+
+	if (errstr != NULL)
+		errx(WHOISD_EXIT_USAGE, "%s %s: %s (%lld-%lld)", what, s, errstr,
+		    min, max);
+	return v;
+}
+
+/* Listen on every -l address; "[addr]:port", "addr:port", ":port" or
+ * "port".  Exits with a message naming the address on failure. */
+static int
+open_listeners(const struct whoisd_cfg *cfg, int *fds)
+{
+	char host[SK_HOSTLEN], serv[SK_SERVLEN];
+	struct sk_err e;
+	int i;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (sk_addr_split(cfg->listen[i], 0, host, serv, &e) == -1)
+			errx(WHOISD_EXIT_USAGE, "listen %s: %s", cfg->listen[i], e.msg);
+		if (*serv == '\0')
+			errx(WHOISD_EXIT_USAGE, "listen %s: no port", cfg->listen[i]);
+		fds[i] = sk_listen(host, serv, 1024, &e);
+		if (fds[i] == -1)
+			errx(e.code == ENOENT || e.code == EINVAL ? WHOISD_EXIT_USAGE :
+			    WHOISD_EXIT_SYS, "listen %s: %s", cfg->listen[i], e.msg);
+	}
+	return cfg->nlisten;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct whoisd_cfg cfg = {
+		.db_path = "/etc/whoisd.db",
+		.max_query = 1024,
+		.max_matches = 100,
+		.read_timeout_ms = 5000,
+		.timeout_ms = 15000,
+		.max_clients = 4096,
+		.per_ip = 16,
+		.rate = 60,
+		.burst = 20,
+		.user = "nobody",
+	};
+	static struct whoisd w;
+	struct sk_listen_fd act[WHOISD_MAX_LISTEN];
+	struct sk_err e;
+	int c, fds[WHOISD_MAX_LISTEN], nfds = 0, inetd = 0, i, rc;
+
+	while ((c = getopt_long(argc, argv, "DP:Vf:hl:u:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			cfg.daemonize = 1;
+			break;
+		case 'P':
+			cfg.pidfile = optarg;
+			break;
+		case 'V':
+			printf("whoisd (sockkit) %s\n", SK_VERSION);
+			return 0;
+		case 'f':
+			cfg.db_path = optarg;
+			break;
+		case 'h':
+			usage();
+			break;
+		case 'l':
+			if (cfg.nlisten == WHOISD_MAX_LISTEN)
+				errx(WHOISD_EXIT_USAGE, "listen %s: at most %d -l",
+				    optarg, WHOISD_MAX_LISTEN);
+			cfg.listen[cfg.nlisten++] = optarg;
+			break;
+		case 'u':
+			cfg.user = optarg;
+			break;
+		case OPT_ALLOW:
+		case OPT_DENY:
+			if (acl_add(&cfg.acl, optarg, c == OPT_DENY, &e) == -1)
+				errx(WHOISD_EXIT_USAGE, "%s", e.msg);
+			break;
+		case OPT_BURST:
+			cfg.burst = number("burst", optarg, 1, 100000);
+			break;
+		case OPT_HELPFILE:
+			cfg.help_file = optarg;
+			break;
+		case OPT_INDEX:
+			cfg.index = optarg;
+			break;
+		case OPT_INETD:
+			inetd = 1;
+			break;
+		case OPT_LOGSTDERR:
+			cfg.log_stderr = 1;
+			break;
+		case OPT_MAXCLIENTS:
+			cfg.max_clients = number("max-clients", optarg, 1, 1000000);
+			break;
+		case OPT_MAXMATCHES:
+			cfg.max_matches = number("max-matches", optarg, 1, 1000000);
+			break;
+		case OPT_MAXQUERY:
+			cfg.max_query = number("max-query", optarg, 16, 65536);
+			break;
+		case OPT_NOLIMITS:
+			cfg.per_ip = 0;
+			cfg.rate = 0;
+			break;
+		case OPT_PERIP:
+			cfg.per_ip = number("per-ip", optarg, 0, 65535);
+			break;
+		case OPT_RATE:
+			cfg.rate = number("rate", optarg, 0, 6000000);
+			break;
+		case OPT_READTIMEOUT:
+			cfg.read_timeout_ms = number("read-timeout", optarg, 1,
+			    3600) * 1000;
+			break;
+		case OPT_STDIO:
+			cfg.stdio = 1;
+			inetd = 1;
+			break;
+		case OPT_TIMEOUT:
+			cfg.timeout_ms = number("timeout", optarg, 1, 3600) * 1000;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (inetd && (cfg.nlisten > 0 || cfg.daemonize))
+		errx(WHOISD_EXIT_USAGE, "--inetd/--stdio serve stdin: no -l or -D");
+	if (cfg.read_timeout_ms > cfg.timeout_ms)
+		cfg.read_timeout_ms = cfg.timeout_ms;
+
+	/* A client that goes away mid-answer must cost an EPIPE, not us. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Held from the start: the loop reads them from a signalfd, and a
+	 * SIGHUP that comes while the database loads must not kill us. */
+	if (!inetd) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
+	w.cfg = &cfg;
+	sk_log_open(&w.log, "whoisd", cfg.log_stderr);
+
+	/* Socket activation first: LISTEN_FDS says how we were started. */
+	rc = sk_listen_fds(1, act, WHOISD_MAX_LISTEN, &e);
+	if (rc == -1)
+		errx(WHOISD_EXIT_USAGE, "%s", e.msg);
+	if (rc > WHOISD_MAX_LISTEN)
+		errx(WHOISD_EXIT_USAGE, "LISTEN_FDS %d: at most %d sockets", rc,
+		    WHOISD_MAX_LISTEN);
+	if (rc > 0) {
+		struct sk_peer p;
+
+		/* Accept=yes hands us one connected socket: inetd style. */
+		if (rc == 1 && sk_peer(act[0].fd, &p, NULL) == 0 && !p.listening) {
+			dup2(act[0].fd, 0);
+			dup2(act[0].fd, 1);
+			close(act[0].fd);
+			inetd = 1;
+		} else {
+			for (i = 0; i < rc; i++)
+				fds[nfds++] = act[i].fd;
+		}
+	} else if (cfg.nlisten > 0 || cfg.daemonize) {
+		if (cfg.nlisten == 0)
+			cfg.listen[cfg.nlisten++] = "[::]:43";
+		nfds = open_listeners(&cfg, fds);
+	} else {
+		inetd = 1;
+	}
+
+	if (inetd) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+	}
+	if (whoisd_load(&w, &e) == -1)
+		errx(e.code == ENOENT || e.code == EACCES || e.code == EINVAL ?
+		    WHOISD_EXIT_USAGE : WHOISD_EXIT_SYS, "%s", e.msg);
+	if (!inetd)
+		sys_raise_nofile();
+	/* Detach and write the pidfile while still allowed to write /run. */
+	if (!inetd && (cfg.daemonize || cfg.pidfile != NULL) &&
+	    sys_daemonize(cfg.pidfile, cfg.daemonize, &e) == -1)
+		errx(WHOISD_EXIT_SYS, "%s", e.msg);
+	if (geteuid() == 0 && sys_drop_privileges(cfg.user, &e) == -1) {
+		sk_log(&w.log, LOG_ERR, "%s", e.msg);
+		errx(WHOISD_EXIT_SYS, "%s", e.msg);
+	}
+	if (inetd)
+		return serve_inetd(&w, 0, 1);
+	return serve_loop(&w, fds, nfds);
+}

@@ -52,14 +52,14 @@ sk_server_stop() {
 	[ -f "$BATS_TEST_TMPDIR/$name.pid" ] || return 0
 	pid=$(cat "$BATS_TEST_TMPDIR/$name.pid")
 	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null || true
 		for i in $(seq 1 40); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
 		done
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
 	rm -f "$BATS_TEST_TMPDIR/$name.pid"
 	return 0
 }

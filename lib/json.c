@@ -1,0 +1,335 @@
+/*
+ * Streaming JSON writer (sockkit/json.h).
+ *
+ * Levels: first[d] and is_obj[d] describe the container at depth d + 1;
+ * depth 0 is the top level, where one value makes a document (top_done).
+ */
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockkit/json.h"
+
+static const char hex[] = "0123456789abcdef";
+
+void
+sk_json_init(struct sk_json *j, FILE *out)
+{
+	memset(j, 0, sizeof(*j));
+	j->out = out;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (n bytes left), or 0 if the
+ * byte at s does not start one.  Follows Unicode Table 3-7: no overlong
+ * forms, no UTF-16 surrogates, nothing past U+10FFFF, no truncation.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;		/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;		/* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;		/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;		/* past U+10FFFF */
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Bytes that pass unescaped: printable ASCII and DEL, less '"' and '\'. */
+static int
+plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+int
+sk_json_escape(FILE *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run, len;
+	long total = 2;
+	char esc[7];
+	int elen;
+
+	if (putc('"', out) == EOF)
+		return -1;
+	while (i < n) {
+		for (run = i; run < n; run += len)
+			if (plain(s[run]))
+				len = 1;
+			else if (s[run] < 0x80 ||
+			    (len = utf8_len(s + run, n - run)) == 0)
+				break;
+		if (run > i) {
+			if (fwrite(s + i, 1, run - i, out) != run - i)
+				return -1;
+			total += (long)(run - i);
+			i = run;
+			continue;
+		}
+		esc[0] = '\\';
+		elen = 2;
+		switch (s[i]) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			/* Control characters as \u00XX; bytes that are not
+			 * UTF-8 as the lone surrogate \udcXX carrying them. */
+			memcpy(esc + 1, s[i] < 0x80 ? "u00" : "udc", 3);
+			esc[4] = hex[s[i] >> 4];
+			esc[5] = hex[s[i] & 0xf];
+			elen = 6;
+		}
+		if (fwrite(esc, 1, (size_t)elen, out) != (size_t)elen)
+			return -1;
+		total += elen;
+		i++;
+	}
+	if (putc('"', out) == EOF)
+		return -1;
+	return total > 0x7fffffff ? 0x7fffffff : (int)total;
+}
+
+/*
+ * Prepare for a value: check it is allowed here and write the comma
+ * before it.  Returns -1 (and sets err) on misuse.
+ */
+static int
+value_begin(struct sk_json *j)
+{
+	int d = j->depth - 1;
+
+	if (j->depth == 0) {
+		if (j->top_done) {
+			j->err = 1;
+			return -1;
+		}
+		return 0;
+	}
+	if (j->is_obj[d]) {
+		if (!j->after_key) {
+			j->err = 1;
+			return -1;
+		}
+		j->after_key = 0;
+		return 0;
+	}
+	if (!j->first[d])
+		putc(',', j->out);
+	j->first[d] = 0;
+	return 0;
+}
+
+static void
+value_end(struct sk_json *j)
+{
+	if (j->depth == 0)
+		j->top_done = 1;
+}
+
+static void
+open_container(struct sk_json *j, int is_obj)
+{
+	if (j->depth >= SK_JSON_MAXDEPTH) {
+		j->err = 1;
+		return;
+	}
+	if (value_begin(j) < 0)
+		return;
+	putc(is_obj ? '{' : '[', j->out);
+	j->first[j->depth] = 1;
+	j->is_obj[j->depth] = (unsigned char)is_obj;
+	j->depth++;
+}
+
+static void
+close_container(struct sk_json *j, int is_obj)
+{
+	if (j->depth == 0 || j->is_obj[j->depth - 1] != is_obj ||
+	    j->after_key) {
+		j->err = 1;
+		return;
+	}
+	putc(is_obj ? '}' : ']', j->out);
+	j->depth--;
+	value_end(j);
+}
+
+void
+sk_json_obj_begin(struct sk_json *j)
+{
+	open_container(j, 1);
+}
+
+void
+sk_json_obj_end(struct sk_json *j)
+{
+	close_container(j, 1);
+}
+
+void
+sk_json_arr_begin(struct sk_json *j)
+{
+	open_container(j, 0);
+}
+
+void
+sk_json_arr_end(struct sk_json *j)
+{
+	close_container(j, 0);
+}
+
+void
+sk_json_key(struct sk_json *j, const char *key)
+{
+	int d = j->depth - 1;
+
+	if (key == NULL || j->depth == 0 || !j->is_obj[d] || j->after_key) {
+		j->err = 1;
+		return;
+	}
+	if (!j->first[d])
+		putc(',', j->out);
+	j->first[d] = 0;
+	sk_json_escape(j->out, key, strlen(key));
+	putc(':', j->out);
+	j->after_key = 1;
+}
+
+void
+sk_json_strn(struct sk_json *j, const char *s, size_t n)
+{
+	if (value_begin(j) < 0)
+		return;
+	if (s == NULL)
+		fputs("null", j->out);
+	else
+		sk_json_escape(j->out, s, n);
+	value_end(j);
+}
+
+void
+sk_json_str(struct sk_json *j, const char *s)
+{
+	sk_json_strn(j, s, s != NULL ? strlen(s) : 0);
+}
+
+void
+sk_json_int(struct sk_json *j, long long v)
+{
+	if (value_begin(j) < 0)
+		return;
+	fprintf(j->out, "%lld", v);
+	value_end(j);
+}
+
+void
+sk_json_uint(struct sk_json *j, unsigned long long v)
+{
+	if (value_begin(j) < 0)
+		return;
+	fprintf(j->out, "%llu", v);
+	value_end(j);
+}
+
+/* printf follows LC_NUMERIC; JSON wants '.' whatever the locale. */
+static void
+fix_point(char *buf)
+{
+	const char *dp = localeconv()->decimal_point;
+	size_t dlen = strlen(dp);
+	char *p;
+
+	if (dlen == 0 || strcmp(dp, ".") == 0 || (p = strstr(buf, dp)) == NULL)
+		return;
+	*p = '.';
+	memmove(p + 1, p + dlen, strlen(p + dlen) + 1);
+}
+
+/* Shortest of %.15g..%.17g that reads back as v: 0.1 stays "0.1". */
+void
+sk_json_double(struct sk_json *j, double v)
+{
+	char buf[32];
+	int prec;
+
+	if (value_begin(j) < 0)
+		return;
+	if (!isfinite(v))
+		fputs("null", j->out);
+	else {
+		for (prec = 15; prec < 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
+		if (prec == 17)
+			snprintf(buf, sizeof(buf), "%.17g", v);
+		fix_point(buf);
+		fputs(buf, j->out);
+	}
+	value_end(j);
+}
+
+void
+sk_json_bool(struct sk_json *j, int v)
+{
+	if (value_begin(j) < 0)
+		return;
+	fputs(v ? "true" : "false", j->out);
+	value_end(j);
+}
+
+void
+sk_json_null(struct sk_json *j)
+{
+	if (value_begin(j) < 0)
+		return;
+	fputs("null", j->out);
+	value_end(j);
+}
+
+void
+sk_json_newline(struct sk_json *j)
+{
+	if (j->depth != 0 || !j->top_done) {
+		j->err = 1;
+		return;
+	}
+	putc('\n', j->out);
+	j->top_done = 0;
+}
+
+int
+sk_json_error(const struct sk_json *j)
+{
+	return j->err || j->out == NULL || ferror(j->out) ? -1 : 0;
+}

@@ -1,0 +1,368 @@
+#!/usr/bin/env bats
+# whoisd against real clients and super-servers: the Debian whois client,
+# systemd-socket-activate, openbsd-inetd, and hostile clients (sk-client).
+
+load helpers/common
+load helpers/server
+
+DB=$SK_ROOT/contrib/whoisd.db
+
+# The record block from the source text, as the Debian client prints it.
+REGGERS='There were 1 matches on your request.
+
+           Full Name: Quinton, Reg
+          Department: Info Tech Svcs
+                Room: NSC 214
+               Phone: 679-2111x(6026)
+           Index Key: 481800
+     Machine Address:
+ Directory Addresses:
+
+For more information try '"'"'whois help'"'"'.'
+
+setup() {
+	W=$SK_BIN/whoisd
+	C=$SK_TBIN/sk-client
+}
+
+teardown() {
+	sk_servers_stop_all
+	if [ -n "${LIVEDIR:-}" ]; then rm -rf "$LIVEDIR"; fi
+}
+
+# Start a standalone whoisd on a free loopback port (v4 and v6); extra
+# arguments go to whoisd.  Sets PORT and PID.
+start_whoisd() {
+	PORT=$(sk_free_port)
+	sk_server_start whoisd "$W" -f "${WDB:-$DB}" -l "127.0.0.1:$PORT" \
+		-l "[::1]:$PORT" --log-stderr "$@"
+	sk_wait_port "$PORT"
+	PID=$(sk_server_pid whoisd)
+	BASE_FDS=$(sk_fd_count "$PID")
+}
+
+# The server is still up and holds no more fds than after start.
+assert_healthy() {
+	local i n
+	kill -0 "$PID"
+	for i in $(seq 1 40); do
+		n=$(sk_fd_count "$PID")
+		[ "$n" -le "$BASE_FDS" ] && break
+		sleep 0.05
+	done
+	echo "fds now $n, at start $BASE_FDS"
+	[ "$n" -le "$BASE_FDS" ]
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+}
+
+log_of() {
+	cat "$BATS_TEST_TMPDIR/whoisd.err"
+}
+
+@test "whoisd --stdio answers a pipe like the source text" {
+	run bash -c "echo reggers | '$W' --stdio -f '$DB'"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REGGERS" ]
+}
+
+@test "whoisd refuses a pipe on stdin without --stdio" {
+	run bash -c "echo reggers | '$W' -f '$DB'"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"stdin is a pipe, not an internet socket"* ]]
+}
+
+@test "whoisd: Debian whois client gets exactly the record block" {
+	sk_require_cmd whois
+	start_whoisd
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REGGERS" ]
+	[[ "$(log_of)" == *'127.0.0.1 port '*' query "reggers" matches 1 bytes '*' ok'* ]]
+}
+
+@test "whoisd: answers end lines with CRLF on sockets" {
+	start_whoisd
+	"$C" query 127.0.0.1 "$PORT" reggers >"$BATS_TEST_TMPDIR/ans"
+	lines_total=$(wc -l <"$BATS_TEST_TMPDIR/ans")
+	crlf=$(grep -c $'\r$' "$BATS_TEST_TMPDIR/ans")
+	[ "$lines_total" -eq 11 ]
+	[ "$crlf" -eq "$lines_total" ]
+	run bash -c "echo reggers | '$W' --stdio -f '$DB' | grep -c $'\r'"
+	[ "$output" = 0 ]
+}
+
+@test "whoisd: the whois verb is dropped, as the source text says" {
+	sk_require_cmd whois
+	start_whoisd
+	run whois -h 127.0.0.1 -p "$PORT" "whois reggers"
+	[ "$output" = "$REGGERS" ]
+}
+
+@test "whoisd: help lists the commands" {
+	sk_require_cmd whois
+	start_whoisd
+	run whois -h 127.0.0.1 -p "$PORT" help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *help* ]]
+	[ "${#lines[@]}" -gt 3 ]
+}
+
+@test "whoisd: no match says 0 matches and the hint" {
+	sk_require_cmd whois
+	start_whoisd
+	run whois -h 127.0.0.1 -p "$PORT" nosuchpersonanywhere
+	[ "${lines[0]}" = "There were 0 matches on your request." ]
+	[ "${lines[1]}" = "For more information try 'whois help'." ]
+}
+
+@test "whoisd: prefix and quoted queries" {
+	sk_require_cmd whois
+	start_whoisd
+	run whois -h 127.0.0.1 -p "$PORT" 'quint*'
+	[ "${lines[0]}" = "There were 2 matches on your request." ]
+	[[ "$output" == *"Quinton, Reg"*"Quinton, Farah"* ]]
+	run whois -h 127.0.0.1 -p "$PORT" 'q*'
+	[[ "$output" == "%ERROR:120:"* ]]
+	run whois -h 127.0.0.1 -p "$PORT" '"Quinton, Reg"'
+	[ "$output" = "$REGGERS" ]
+	run whois -h 127.0.0.1 -p "$PORT" '"Quinton"'
+	[ "${lines[0]}" = "There were 0 matches on your request." ]
+}
+
+@test "whoisd: IPv6 clients over ::1" {
+	sk_require_cmd whois
+	start_whoisd
+	run whois -h ::1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+	[[ "$(log_of)" == *'::1 port '*'reggers'* ]]
+}
+
+@test "whoisd under systemd-socket-activate --inetd (per connection)" {
+	sk_require_cmd systemd-socket-activate whois
+	PORT=$(sk_free_port)
+	sk_server_start sa systemd-socket-activate -a --inetd -l "127.0.0.1:$PORT" \
+		"$W" -f "$DB" --log-stderr
+	sk_wait_port "$PORT"
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+	run whois -h 127.0.0.1 -p "$PORT" nosuchperson
+	[ "${lines[0]}" = "There were 0 matches on your request." ]
+}
+
+@test "whoisd under systemd-socket-activate (LISTEN_FDS, one daemon)" {
+	sk_require_cmd systemd-socket-activate whois
+	PORT=$(sk_free_port)
+	sk_server_start sa systemd-socket-activate -l "127.0.0.1:$PORT" \
+		"$W" -f "$DB" --log-stderr
+	sk_wait_port "$PORT"
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+	pid=$(sk_server_pid sa)
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+	# One long-lived daemon served both: it logged its start once.
+	[ "$(grep -c 'serving' "$BATS_TEST_TMPDIR/sa.err")" -eq 1 ]
+}
+
+@test "whoisd under openbsd-inetd" {
+	sk_require_root
+	sk_require_cmd whois
+	[ -x /usr/sbin/inetd ] || skip "needs openbsd-inetd"
+	PORT=$(sk_free_port)
+	conf=$BATS_TEST_TMPDIR/inetd.conf
+	printf '127.0.0.1:%s stream tcp nowait nobody %s whoisd -f %s\n' \
+		"$PORT" "$W" "$DB" >"$conf"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	sk_server_start inetd /usr/sbin/inetd -d "$conf"
+	sk_wait_port "$PORT"
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+}
+
+@test "whoisd: 1 MB line without newline gets error 107" {
+	start_whoisd
+	run "$C" flood 127.0.0.1 "$PORT" 1048576
+	[[ "$output" == "%ERROR:107: input line too long"* ]]
+	assert_healthy
+}
+
+@test "whoisd: NUL and control bytes get error 108" {
+	start_whoisd
+	run "$C" query 127.0.0.1 "$PORT" $'reg\x01gers'
+	[[ "$output" == "%ERROR:108: invalid characters in query"* ]]
+	[[ "$(log_of)" == *'reg\x01gers'* ]]
+	run bash -c "printf 'reg\0gers\r\n' | '$W' --stdio -f '$DB'"
+	[[ "$output" == "%ERROR:108: invalid characters in query"* ]]
+	assert_healthy
+}
+
+@test "whoisd: a silent client is cut at the read timeout" {
+	start_whoisd --read-timeout 1
+	run "$C" silent 127.0.0.1 "$PORT"
+	ms=$(echo "$output" | sed -n 's/closed after \([0-9]*\) ms/\1/p')
+	[ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]
+	[[ "$(log_of)" == *timeout* ]]
+	assert_healthy
+}
+
+@test "whoisd: a dripping client is cut at the read timeout" {
+	start_whoisd --read-timeout 1
+	run "$C" drip 127.0.0.1 "$PORT" reggersreggersreggers 100
+	[[ "$output" != *"matches on your request"* ]]
+	[[ "$(log_of)" == *timeout* ]]
+	assert_healthy
+}
+
+@test "whoisd: a client that never reads a large answer is cut off" {
+	[ -x "$SK_ROOT/contrib/gendb" ] || skip "contrib/gendb missing"
+	WDB=$BATS_TEST_TMPDIR/big.db
+	"$SK_ROOT/contrib/gendb" 3000 >"$WDB"
+	word=$(awk -F': ' '/^Department:/ { print $2; exit }' "$WDB" | awk '{ print $1 }')
+	start_whoisd --timeout 2 --max-matches 3000
+	run "$C" noread 127.0.0.1 "$PORT" "$word" 6
+	echo "$output"
+	[[ "$output" == reset* ]] || [[ "$output" == held* ]]
+	grep -q 'timeout\|write-error' "$BATS_TEST_TMPDIR/whoisd.err"
+	assert_healthy
+}
+
+@test "whoisd: half-close before the query" {
+	start_whoisd
+	run "$C" halfclose 127.0.0.1 "$PORT"
+	[[ "$output" == "closed after"* ]]
+	[[ "$(log_of)" == *no-query* ]]
+	assert_healthy
+}
+
+@test "whoisd: reset in the middle of the answer" {
+	start_whoisd
+	for i in 1 2 3 4 5; do
+		run "$C" rst 127.0.0.1 "$PORT" reggers
+		[ "$output" = reset ]
+	done
+	assert_healthy
+}
+
+@test "whoisd: 2000 idle connections and a normal query still answered" {
+	start_whoisd --no-limits --read-timeout 30 --timeout 60
+	"$C" idle 127.0.0.1 "$PORT" 2000 20 >"$BATS_TEST_TMPDIR/idle.out" &
+	idle=$!
+	for i in $(seq 1 200); do
+		grep -q 'open 2000' "$BATS_TEST_TMPDIR/idle.out" && break
+		sleep 0.05
+	done
+	grep -q 'open 2000' "$BATS_TEST_TMPDIR/idle.out"
+	run "$C" timed 127.0.0.1 "$PORT" reggers
+	kill "$idle"
+	wait "$idle" || true
+	ms=$(echo "$output" | sed -n 's/^ms //p')
+	echo "answered in $ms ms with 2000 idle clients"
+	[[ "$output" == *"Full Name: Quinton, Reg"* ]]
+	assert_healthy
+}
+
+@test "whoisd: --max-clients refuses with error 208, never hangs" {
+	start_whoisd --max-clients 3 --no-limits --read-timeout 30
+	"$C" idle 127.0.0.1 "$PORT" 3 10 >"$BATS_TEST_TMPDIR/idle.out" &
+	idle=$!
+	for i in $(seq 1 100); do
+		grep -q 'open 3' "$BATS_TEST_TMPDIR/idle.out" && break
+		sleep 0.05
+	done
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	kill "$idle"
+	wait "$idle" || true
+	[[ "$output" == "%ERROR:208: server busy"* ]]
+	assert_healthy
+}
+
+@test "whoisd: the rate limit answers error 201" {
+	start_whoisd --rate 60 --burst 3
+	for i in 1 2 3; do
+		run "$C" query 127.0.0.1 "$PORT" reggers
+		[[ "$output" == *"Full Name: Quinton, Reg"* ]]
+	done
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	[[ "$output" == "%ERROR:201: access temporarily denied"* ]]
+	[[ "$(log_of)" == *rate-limited* ]]
+}
+
+@test "whoisd: --deny and --allow access lists" {
+	start_whoisd --deny 127.0.0.0/8
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	[[ "$output" == "%ERROR:201: access denied"* ]]
+	run "$C" query ::1 "$PORT" reggers
+	[[ "$output" == *"Full Name: Quinton, Reg"* ]]
+	[[ "$(log_of)" == *'127.0.0.1 port '*denied* ]]
+	sk_server_stop whoisd
+	start_whoisd --allow 198.18.0.0/15
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	[[ "$output" == "%ERROR:201: access denied"* ]]
+}
+
+@test "whoisd: SIGHUP with a broken database keeps serving the old one" {
+	# Root drops to nobody after loading: the file must stay readable
+	# to nobody for the reload (bats' own temp dirs are private).
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 755 "$LIVEDIR"
+	WDB=$LIVEDIR/live.db
+	cp "$DB" "$WDB"
+	chmod 644 "$WDB"
+	start_whoisd
+	printf 'Full Name: Broken\nthis line has no colon\n' >"$WDB"
+	kill -HUP "$PID"
+	sleep 0.3
+	log_of
+	[[ "$(log_of)" == *"reload rejected"*"live.db:2:"* ]]
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+	printf 'Full Name: Newcomer, Nora\nIndex Key: 999\n' >"$WDB"
+	kill -HUP "$PID"
+	sleep 0.3
+	run "$C" query 127.0.0.1 "$PORT" newcomer
+	[[ "$output" == *"Newcomer, Nora"* ]]
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	rm -rf "$LIVEDIR"
+	[[ "$output" == *"There were 0 matches"* ]]
+}
+
+@test "whoisd: SIGTERM stops accepting, finishes in-flight, exits 0" {
+	start_whoisd --read-timeout 5
+	"$C" drip 127.0.0.1 "$PORT" reggers 100 >"$BATS_TEST_TMPDIR/drip.out" &
+	drip=$!
+	sleep 0.2
+	kill -TERM "$PID"
+	wait "$drip"
+	# The in-flight query (finished within the 2 s drain) got its answer.
+	grep -q 'Full Name: Quinton, Reg' "$BATS_TEST_TMPDIR/drip.out"
+	for i in $(seq 1 60); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$PID" 2>/dev/null
+	wait "$PID"
+	[[ "$(log_of)" == *draining* ]]
+}
+
+@test "whoisd: bad command lines name the input" {
+	run "$W" -f /nonexistent/db --stdio
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"/nonexistent/db"* ]]
+	run "$W" -f "$DB" --deny 198.18.0.0/33 -l 127.0.0.1:0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"198.18.0.0/33"* ]]
+	run "$W" -f "$DB" -l 127.0.0.1:99999
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"99999"* ]]
+	run "$W" --max-matches 0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"max-matches 0"* ]]
+	run "$W" --no-such-flag
+	[ "$status" -eq 2 ]
+	[[ "$output" == *usage:* ]]
+}
+
+@test "whoisd: a port in use is a system error naming the address" {
+	start_whoisd
+	run "$W" -f "$DB" -l "127.0.0.1:$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"127.0.0.1 port $PORT: Address already in use"* ]]
+}

@@ -1,0 +1,965 @@
+/*
+ * The whois directory, loaded for speed and size: the file is read into one
+ * buffer and compacted in place down to the bare values; records and fields
+ * are small integers into that buffer; attribute names are interned; the
+ * word index is one open-addressing table over arrays, with no allocation
+ * per word, so a million records load in well under a second.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+
+struct attr {
+	char *name;
+	uint32_t hash;
+	uint16_t len;
+	uint8_t indexed, hidden;
+};
+
+/* A field is its attribute and value length; the value itself follows the
+ * previous field's value in buf, so no offset is stored per field. */
+struct fld {
+	uint16_t attr;
+	uint16_t len;
+};
+
+/* A distinct indexed word, folded.  While building, start is the last
+ * record that used the word plus one (to drop repeats within a record);
+ * afterwards it is the record itself when cnt == 1 (most words: handles,
+ * e-mail addresses, index keys) or the word's first slot in post. */
+struct wkey {
+	uint32_t off;
+	uint32_t start;
+	uint32_t cnt;
+	uint16_t len;
+	uint16_t pfx;		/* first two folded bytes, for prefix buckets */
+};
+
+/* The hash sits in the slot so that probing rarely touches the key. */
+struct slot {
+	uint32_t hash;
+	uint32_t id;		/* key index + 1; 0 is a free slot */
+};
+
+struct wdb {
+	char *buf;
+	size_t buflen;
+	struct attr *attrs;
+	uint32_t nattrs, attrcap;
+	uint32_t *amap;		/* attribute table: index + 1, 0 free */
+	uint32_t amask;
+	struct fld *flds;
+	uint32_t nflds, fldcap;
+	uint32_t *rfld;		/* nrec + 1 field starts */
+	uint32_t *roff;		/* nrec value offsets */
+	uint32_t nrec, reccap;
+	struct wkey *keys;
+	uint32_t nkeys, keycap;
+	struct slot *slots;
+	uint32_t smask;
+	uint32_t *post;
+	uint32_t *bucket;	/* NBUCKET + 1 starts into border */
+	uint32_t *border;	/* key ids grouped by their first two bytes */
+};
+
+#define NBUCKET 65536
+
+struct parse {
+	struct wdb *db;
+	const char *name;
+	const char *index;
+	unsigned long line;
+	struct sk_err *e;
+	uint16_t pred[WDB_FIELDS_MAX];	/* attribute seen at each position */
+};
+
+static int
+isws(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+wdb_issep(unsigned char c)
+{
+	switch (c) {
+	case ' ': case '\t': case ',': case ';': case ':': case '(': case ')':
+	case '[': case ']': case '<': case '>': case '"':
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+wdb_token(const char **p, const char *end, size_t *len)
+{
+	const char *s = *p, *t;
+
+	while (s < end && wdb_issep((unsigned char)*s))
+		s++;
+	if (s == end) {
+		*p = end;
+		return NULL;
+	}
+	for (t = s; t < end && !wdb_issep((unsigned char)*t); t++)
+		;
+	*len = (size_t)(t - s);
+	*p = t;
+	return s;
+}
+
+#define ONES	0x0101010101010101ull
+#define HIGHS	(ONES * 0x80)
+
+/* Fold eight bytes at once: set 0x20 in each byte from 'A' to 'Z'.
+ * Adding to the low seven bits cannot carry into the next byte. */
+static uint64_t
+fold8(uint64_t x)
+{
+	uint64_t low = x & ~HIGHS;
+	uint64_t ge_a = low + ONES * (0x80 - 'A');
+	uint64_t gt_z = low + ONES * (0x80 - 'Z' - 1);
+
+	return x | ((ge_a & ~gt_z & ~x & HIGHS) >> 2);
+}
+
+/* Any byte below 0x20 or equal to 0x7f in these eight? */
+static int
+ctl8(uint64_t x)
+{
+	uint64_t d = x ^ (ONES * 0x7f);
+
+	return ((((x - ONES * 0x20) & ~x) | ((d - ONES) & ~d)) & HIGHS) != 0;
+}
+
+/* Case-folded hash, eight bytes per step: hashing every indexed word is
+ * a large share of the load time. */
+static uint32_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ull, x;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&x, s, 8);
+		h = (h ^ fold8(x)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	if (n > 0) {
+		x = 0;
+		memcpy(&x, s, n);
+		h = (h ^ fold8(x)) * 0xff51afd7ed558ccdull;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* No control byte in s[0..n)? */
+static int
+clean(const char *s, size_t n)
+{
+	uint64_t x;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&x, s, 8);
+		if (ctl8(x))
+			return 0;
+	}
+	for (; n > 0; s++, n--)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+foldeq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (wdb_fold((unsigned char)a[i]) != wdb_fold((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* Grow an array to hold need elements, doubling; *cap changes only on
+ * success.  Large blocks are mmap'd by malloc, so realloc moves no bytes. */
+static void *
+grow(void *p, uint32_t *cap, uint64_t need, size_t size)
+{
+	uint64_t n = *cap ? *cap : 256;
+	void *q;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n *= 2;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	if (n < need || (q = realloc(p, (size_t)n * size)) == NULL)
+		return NULL;
+	*cap = (uint32_t)n;
+	return q;
+}
+
+static int
+perr(struct parse *ps, const char *reason)
+{
+	return sk_err_set(ps->e, EINVAL, "%s:%lu: %s", ps->name, ps->line,
+	    reason);
+}
+
+static int
+nomem(struct parse *ps)
+{
+	return sk_err_set(ps->e, ENOMEM, "%s: out of memory", ps->name);
+}
+
+static int
+badbyte(struct parse *ps, unsigned char c)
+{
+	if (c == 0)
+		return perr(ps, "NUL byte");
+	return sk_err_set(ps->e, EINVAL, "%s:%lu: control character 0x%02x",
+	    ps->name, ps->line, c);
+}
+
+/* ---- attributes --------------------------------------------------------- */
+
+static int
+listed(const char *list, const char *name, size_t len)
+{
+	const char *p = list, *q, *t;
+
+	while (*p != '\0') {
+		q = strchr(p, ',');
+		t = q ? q : p + strlen(p);
+		while (p < t && isws((unsigned char)*p))
+			p++;
+		while (t > p && isws((unsigned char)t[-1]))
+			t--;
+		if ((size_t)(t - p) == len && strncasecmp(p, name, len) == 0)
+			return 1;
+		if (q == NULL)
+			break;
+		p = q + 1;
+	}
+	return 0;
+}
+
+static int
+want_indexed(const char *index, const char *name, size_t len)
+{
+	if (index != NULL && *index != '\0')
+		return listed(index, name, len);
+	return strcasestr(name, "name") != NULL ||
+	    listed("handle,email,e-mail,index key", name, len);
+}
+
+static int
+attr_rehash(struct wdb *db)
+{
+	uint32_t size = db->amap ? (db->amask + 1) * 2 : 64, i, j;
+	uint32_t *m = calloc(size, sizeof(*m));
+
+	if (m == NULL)
+		return -1;
+	for (i = 0; i < db->nattrs; i++) {
+		for (j = db->attrs[i].hash & (size - 1); m[j] != 0;
+		    j = (j + 1) & (size - 1))
+			;
+		m[j] = i + 1;
+	}
+	free(db->amap);
+	db->amap = m;
+	db->amask = size - 1;
+	return 0;
+}
+
+/* Intern name; returns its index or -1 with ps->e filled. */
+static long
+attr_intern(struct parse *ps, const char *name, size_t len)
+{
+	struct wdb *db = ps->db;
+	uint32_t h = hash(name, len), j;
+	struct attr *a;
+
+	if (db->amap != NULL) {
+		for (j = h & db->amask; db->amap[j] != 0; j = (j + 1) & db->amask) {
+			a = &db->attrs[db->amap[j] - 1];
+			if (a->hash == h && a->len == len &&
+			    memcmp(a->name, name, len) == 0)
+				return (long)(db->amap[j] - 1);
+		}
+	}
+	if (db->nattrs >= WDB_ATTRS_MAX)
+		return perr(ps, "too many distinct attribute names");
+	if ((a = grow(db->attrs, &db->attrcap, db->nattrs + 1,
+	    sizeof(*a))) == NULL)
+		return nomem(ps);
+	db->attrs = a;
+	a = &db->attrs[db->nattrs];
+	if ((a->name = strndup(name, len)) == NULL)
+		return nomem(ps);
+	a->hash = h;
+	a->len = (uint16_t)len;
+	a->hidden = name[0] == '.';
+	a->indexed = a->hidden || want_indexed(ps->index, a->name, len);
+	db->nattrs++;
+	if (db->amap == NULL || db->nattrs * 2 > db->amask + 1)
+		if (attr_rehash(db) < 0)
+			return nomem(ps);
+	return (long)(db->nattrs - 1);
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+/* Copy a value towards the start of the buffer (dst <= src, so a forward
+ * byte copy is safe), turning tabs into spaces so output stays aligned. */
+static int
+copyval(struct parse *ps, char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	if (clean(src, n)) {
+		memmove(dst, src, n);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			if (c != '\t')
+				return badbyte(ps, c);
+			c = ' ';
+		}
+		dst[i] = (char)c;
+	}
+	return 0;
+}
+
+static int
+start_record(struct parse *ps, size_t w)
+{
+	struct wdb *db = ps->db;
+	uint32_t cap = db->reccap;
+	uint32_t *rf, *ro;
+
+	if (db->nrec + 2 > cap) {
+		if ((rf = grow(db->rfld, &cap, db->nrec + 2, 4)) == NULL)
+			return nomem(ps);
+		db->rfld = rf;
+		cap = db->reccap;
+		if ((ro = grow(db->roff, &cap, db->nrec + 2, 4)) == NULL)
+			return nomem(ps);
+		db->roff = ro;
+		db->reccap = cap;
+	}
+	db->rfld[db->nrec] = db->nflds;
+	db->roff[db->nrec] = (uint32_t)w;
+	db->nrec++;
+	return 0;
+}
+
+static int
+attr_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l,
+    int *inrec)
+{
+	struct wdb *db = ps->db;
+	const char *colon = memchr(p, ':', l), *v, *end = p + l;
+	size_t nl, i;
+	uint32_t pos;
+	struct fld *f;
+	long a;
+
+	if (colon == NULL)
+		return perr(ps, "missing ':' after the attribute name");
+	for (nl = (size_t)(colon - p); nl > 0 && isws((unsigned char)p[nl - 1]);)
+		nl--;
+	if (nl == 0)
+		return perr(ps, "empty attribute name");
+	if (nl > WDB_NAME_MAX)
+		return perr(ps, "attribute name longer than 64 bytes");
+	for (i = 0; !clean(p, nl) && i < nl; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return badbyte(ps, (unsigned char)p[i]);
+	if (!*inrec) {
+		if (start_record(ps, *w) < 0)
+			return -1;
+		*inrec = 1;
+	}
+	if ((pos = db->nflds - db->rfld[db->nrec - 1]) >= WDB_FIELDS_MAX)
+		return perr(ps, "more than 256 attributes in one record");
+	/* Records mostly repeat the previous one's attributes in order. */
+	a = ps->pred[pos];
+	if (a >= (long)db->nattrs || db->attrs[a].len != nl ||
+	    memcmp(db->attrs[a].name, p, nl) != 0) {
+		if ((a = attr_intern(ps, p, nl)) < 0)
+			return -1;
+		ps->pred[pos] = (uint16_t)a;
+	}
+	for (v = colon + 1; v < end && isws((unsigned char)*v); v++)
+		;
+	while (end > v && isws((unsigned char)end[-1]))
+		end--;
+	if ((f = grow(db->flds, &db->fldcap, (uint64_t)db->nflds + 1,
+	    sizeof(*f))) == NULL)
+		return nomem(ps);
+	db->flds = f;
+	if (copyval(ps, buf + *w, v, (size_t)(end - v)) < 0)
+		return -1;
+	f = &db->flds[db->nflds++];
+	f->attr = (uint16_t)a;
+	f->len = (uint16_t)(end - v);
+	*w += (size_t)(end - v);
+	return 0;
+}
+
+/* Continuation: append to the record's last value after one space. */
+static int
+cont_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l)
+{
+	struct fld *f = &ps->db->flds[ps->db->nflds - 1];
+	size_t sep = f->len > 0;
+
+	while (l > 0 && isws((unsigned char)p[l - 1]))
+		l--;
+	if (f->len + sep + l > WDB_VALUE_MAX)
+		return perr(ps, "value longer than 65535 bytes");
+	if (sep)
+		buf[(*w)++] = ' ';
+	if (copyval(ps, buf + *w, p, l) < 0)
+		return -1;
+	*w += l;
+	f->len = (uint16_t)(f->len + sep + l);
+	return 0;
+}
+
+/* One pass over the file: validate, split into records and fields, and
+ * compact the values to the front of buf.  Returns the compacted length. */
+static long long
+parse(struct parse *ps, char *buf, size_t len)
+{
+	size_t r = 0, w = 0, l, i;
+	int inrec = 0;
+	char *p, *nl;
+
+	while (r < len) {
+		p = buf + r;
+		nl = memchr(p, '\n', len - r);
+		l = nl ? (size_t)(nl - p) : len - r;
+		r += l + (nl != NULL);
+		ps->line++;
+		if (l > 0 && p[l - 1] == '\r')
+			l--;
+		if (l > WDB_LINE_MAX)
+			return perr(ps, "line longer than 4096 bytes");
+		if (l > 0 && (p[0] == '#' || p[0] == '%')) {
+			if (memchr(p, '\0', l) != NULL)
+				return perr(ps, "NUL byte");
+			continue;
+		}
+		for (i = 0; i < l && isws((unsigned char)p[i]); i++)
+			;
+		if (i == l) {
+			inrec = 0;		/* blank line ends a record */
+			continue;
+		}
+		if (i > 0) {
+			if (!inrec)
+				return perr(ps, "continuation line without an "
+				    "attribute line before it");
+			if (cont_line(ps, buf, &w, p + i, l - i) < 0)
+				return -1;
+		} else if (attr_line(ps, buf, &w, p, l, &inrec) < 0)
+			return -1;
+	}
+	if (start_record(ps, w) < 0)	/* sentinel: rfld[nrec] = nflds */
+		return -1;
+	ps->db->nrec--;
+	return (long long)w;
+}
+
+/* ---- index ------------------------------------------------------------------ */
+
+/* The slot table is probed at random: on huge pages (where the kernel
+ * grants them) far fewer of those probes miss the TLB as well. */
+static void *
+advise_huge(void *p, size_t n)
+{
+	uintptr_t a, b, pg = 4096;
+
+	if (p != NULL && n >= (8u << 20)) {
+		a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+		b = ((uintptr_t)p + n) & ~(pg - 1);
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+	}
+	return p;
+}
+
+static void *
+zalloc_huge(size_t n)
+{
+	return advise_huge(calloc(1, n), n);
+}
+
+static void *
+malloc_huge(size_t n)
+{
+	return advise_huge(malloc(n), n);
+}
+
+static int
+slots_resize(struct wdb *db, uint32_t size)
+{
+	struct slot *s = zalloc_huge((size_t)size * sizeof(*s));
+	uint32_t i, j;
+
+	if (s == NULL)
+		return -1;
+	if (db->slots != NULL) {
+		for (i = 0; i <= db->smask; i++) {
+			if (db->slots[i].id == 0)
+				continue;
+			for (j = db->slots[i].hash & (size - 1); s[j].id != 0;
+			    j = (j + 1) & (size - 1))
+				;
+			s[j] = db->slots[i];
+		}
+	}
+	free(db->slots);
+	db->slots = s;
+	db->smask = size - 1;
+	return 0;
+}
+
+static const struct wkey *
+key_find(const struct wdb *db, const char *w, size_t len, uint32_t h)
+{
+	uint32_t j;
+	const struct wkey *k;
+
+	if (db->slots == NULL)
+		return NULL;
+	for (j = h & db->smask; db->slots[j].id != 0; j = (j + 1) & db->smask) {
+		if (db->slots[j].hash != h)
+			continue;
+		k = &db->keys[db->slots[j].id - 1];
+		if (k->len == len && foldeq(db->buf + k->off, w, len))
+			return k;
+	}
+	return NULL;
+}
+
+/* Find or add the word at buf offset off with hash h; NULL: no memory. */
+static struct wkey *
+key_get(struct wdb *db, uint32_t off, size_t len, uint32_t h)
+{
+	const char *w = db->buf + off;
+	struct wkey *k = (struct wkey *)key_find(db, w, len, h);
+	uint32_t j;
+
+	if (k != NULL)
+		return k;
+	if ((uint64_t)db->nkeys + 1 > (uint64_t)(db->smask + 1) / 4 * 3 &&
+	    slots_resize(db, (db->smask + 1) * 2) < 0)
+		return NULL;
+	if ((k = grow(db->keys, &db->keycap, (uint64_t)db->nkeys + 1,
+	    sizeof(*k))) == NULL)
+		return NULL;
+	db->keys = k;
+	for (j = h & db->smask; db->slots[j].id != 0; j = (j + 1) & db->smask)
+		;
+	db->slots[j].hash = h;
+	db->slots[j].id = ++db->nkeys;
+	k = &db->keys[db->nkeys - 1];
+	k->off = off;
+	k->start = 0;
+	k->cnt = 0;
+	k->len = (uint16_t)len;
+	k->pfx = len < 2 ? 0 : (uint16_t)(wdb_fold((unsigned char)w[0]) << 8 |
+	    wdb_fold((unsigned char)w[1]));
+	return k;
+}
+
+/* Group keys by their first two bytes: a prefix query (at least two
+ * characters) then scans one bucket instead of sorting every word. */
+static int
+build_buckets(struct wdb *db)
+{
+	uint32_t i, b, *pos;
+
+	db->bucket = calloc(NBUCKET + 1, sizeof(uint32_t));
+	db->border = malloc(((size_t)db->nkeys + 1) * sizeof(uint32_t));
+	if (db->bucket == NULL || db->border == NULL)
+		return -1;
+	for (i = 0; i < db->nkeys; i++)
+		if (db->keys[i].len >= 2)
+			db->bucket[db->keys[i].pfx + 1]++;
+	for (b = 0; b < NBUCKET; b++)
+		db->bucket[b + 1] += db->bucket[b];
+	if ((pos = malloc(NBUCKET * sizeof(*pos))) == NULL)
+		return -1;
+	memcpy(pos, db->bucket, NBUCKET * sizeof(*pos));
+	for (i = 0; i < db->nkeys; i++)
+		if (db->keys[i].len >= 2)
+			db->border[pos[db->keys[i].pfx]++] = i;
+	free(pos);
+	return 0;
+}
+
+/* Lay the postings out per word: kid holds each posting's key in record
+ * order (rpost[rec] is where each record starts), so a counting sort gives
+ * every word an ascending record list without per-word allocation. */
+static int
+build_postings(struct wdb *db, const uint32_t *kid, const uint32_t *rpost)
+{
+	uint64_t total = 0;
+	uint32_t i, rec, p;
+	struct wkey *k;
+
+	for (i = 0; i < db->nkeys; i++) {
+		k = &db->keys[i];
+		if (k->cnt > 1) {
+			k->start = (uint32_t)total;
+			total += k->cnt;
+		}
+	}
+	if ((db->post = malloc((size_t)(total ? total : 1) * 4)) == NULL)
+		return -1;
+	for (rec = 0; rec < db->nrec; rec++) {
+		for (p = rpost[rec]; p < rpost[rec + 1]; p++) {
+			/* Random access into keys: fetch ahead of use. */
+			if (p + 16 < rpost[db->nrec])
+				__builtin_prefetch(&db->keys[kid[p + 16]], 1);
+			k = &db->keys[kid[p]];
+			if (k->cnt == 1)
+				k->start = rec;
+			else
+				db->post[k->start++] = rec;
+		}
+	}
+	for (i = 0; i < db->nkeys; i++)
+		if (db->keys[i].cnt > 1)
+			db->keys[i].start -= db->keys[i].cnt;
+	return 0;
+}
+
+/* Words waiting for their table lookup.  Hashing a batch first and
+ * prefetching its slots lets the cache misses of a million-record table
+ * overlap instead of queueing one behind the other. */
+#define BATCH 256
+
+struct pending {
+	uint32_t off, rec, hash, len;
+};
+
+struct build {
+	uint32_t *kid;		/* key of each posting, in record order */
+	uint32_t *rpost;	/* nrec + 1 starts into kid */
+	uint32_t nk, kcap, nextrec;
+	struct pending pend[BATCH];
+	size_t np;
+};
+
+static int
+flush(struct wdb *db, struct build *b)
+{
+	struct pending *p;
+	struct wkey *k;
+	uint32_t *t;
+	size_t i;
+
+	for (i = 0; i < b->np; i++) {
+		p = &b->pend[i];
+		while (b->nextrec <= p->rec)
+			b->rpost[b->nextrec++] = b->nk;
+		if ((k = key_get(db, p->off, p->len, p->hash)) == NULL)
+			return -1;
+		if (k->start == p->rec + 1)
+			continue;	/* again in the same record */
+		k->start = p->rec + 1;
+		k->cnt++;
+		if ((t = grow(b->kid, &b->kcap, (uint64_t)b->nk + 1, 4)) == NULL)
+			return -1;
+		b->kid = t;
+		b->kid[b->nk++] = (uint32_t)(k - db->keys);
+	}
+	b->np = 0;
+	return 0;
+}
+
+static int
+build_index(struct wdb *db)
+{
+	struct build b = { .np = 0 };
+	uint32_t rec, f, size = 1024, est = 0;
+	const char *p, *end, *s;
+	struct pending *pe;
+	size_t off, wl;
+	int rc = -1;
+
+	/* One slot table sized from the indexed field count usually fits,
+	 * sparing rehashes of millions of slots. */
+	for (f = 0; f < db->nflds; f++)
+		est += db->attrs[db->flds[f].attr].indexed;
+	while (size < 0x80000000u && size / 4 * 3 < est)
+		size *= 2;
+	if (slots_resize(db, size) < 0 ||
+	    (b.rpost = malloc(((size_t)db->nrec + 1) * 4)) == NULL)
+		goto end;
+	for (rec = 0; rec < db->nrec; rec++) {
+		off = db->roff[rec];
+		for (f = db->rfld[rec]; f < db->rfld[rec + 1]; f++) {
+			p = db->buf + off;
+			end = p + db->flds[f].len;
+			off += db->flds[f].len;
+			if (!db->attrs[db->flds[f].attr].indexed)
+				continue;
+			while ((s = wdb_token(&p, end, &wl)) != NULL) {
+				if (b.np == BATCH && flush(db, &b) < 0)
+					goto end;
+				pe = &b.pend[b.np++];
+				pe->off = (uint32_t)(s - db->buf);
+				pe->rec = rec;
+				pe->len = (uint32_t)wl;
+				pe->hash = hash(s, wl);
+				__builtin_prefetch(&db->slots[pe->hash & db->smask]);
+			}
+		}
+	}
+	if (flush(db, &b) < 0)
+		goto end;
+	while (b.nextrec <= db->nrec)
+		b.rpost[b.nextrec++] = b.nk;
+	if (build_postings(db, b.kid, b.rpost) < 0)
+		goto end;
+	free(b.kid);
+	b.kid = NULL;
+	free(b.rpost);
+	b.rpost = NULL;
+	rc = build_buckets(db);
+end:
+	free(b.kid);
+	free(b.rpost);
+	return rc;
+}
+
+/* ---- load / free ---------------------------------------------------------- */
+
+/* Takes ownership of buf (malloc'd, len bytes). */
+static struct wdb *
+load_buf(char *buf, size_t len, const char *name, const struct wdb_opts *o,
+    struct sk_err *e)
+{
+	struct parse ps = { .name = name, .e = e,
+	    .index = o ? o->index : NULL };
+	struct wdb *db;
+	long long w;
+	char *nb;
+
+	if (len > WDB_SIZE_MAX) {
+		free(buf);
+		sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
+		return NULL;
+	}
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		free(buf);
+		sk_err_set(e, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	db->buf = buf;
+	ps.db = db;
+	if ((w = parse(&ps, buf, len)) < 0)
+		goto fail;
+	/* Values take less room than the lines they came from: give the
+	 * rest back before the index claims its share. */
+	if ((nb = realloc(db->buf, (size_t)w + 1)) != NULL)
+		db->buf = nb;
+	db->buflen = (size_t)w;
+	if (build_index(db) < 0) {
+		nomem(&ps);
+		goto fail;
+	}
+	return db;
+fail:
+	wdb_free(db);
+	return NULL;
+}
+
+struct wdb *
+wdb_load_mem(const char *buf, size_t len, const char *name,
+    const struct wdb_opts *o, struct sk_err *e)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy == NULL) {
+		sk_err_set(e, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	memcpy(copy, buf, len);
+	return load_buf(copy, len, name, o, e);
+}
+
+struct wdb *
+wdb_load(const char *path, const struct wdb_opts *o, struct sk_err *e)
+{
+	struct stat st;
+	size_t cap, len = 0;
+	char *buf = NULL, *nb;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		goto syserr;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > WDB_SIZE_MAX) {
+		sk_err_set(e, EFBIG, "%s: larger than 4 GiB", path);
+		goto fail;
+	}
+	/* One spare byte so a file that did not grow ends in one read. */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	if ((buf = malloc_huge(cap)) == NULL)
+		goto syserr;
+	for (;;) {
+		if (len == cap) {
+			if (cap > WDB_SIZE_MAX) {
+				sk_err_set(e, EFBIG, "%s: larger than 4 GiB",
+				    path);
+				goto fail;
+			}
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				goto syserr;
+			buf = nb;
+			cap *= 2;
+		}
+		if ((n = read(fd, buf + len, cap - len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto syserr;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	return load_buf(buf, len, path, o, e);
+syserr:
+	sk_err_sys(e, "%s", path);
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+void
+wdb_free(struct wdb *db)
+{
+	uint32_t i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->nattrs; i++)
+		free(db->attrs[i].name);
+	free(db->attrs);
+	free(db->amap);
+	free(db->buf);
+	free(db->flds);
+	free(db->rfld);
+	free(db->roff);
+	free(db->keys);
+	free(db->slots);
+	free(db->post);
+	free(db->bucket);
+	free(db->border);
+	free(db);
+}
+
+/* ---- access ------------------------------------------------------------------ */
+
+size_t
+wdb_count(const struct wdb *db)
+{
+	return db->nrec;
+}
+
+void
+wdb_fields(const struct wdb *db, size_t rec, struct wdb_iter *it)
+{
+	it->db = db;
+	it->f = db->rfld[rec];
+	it->fend = db->rfld[rec + 1];
+	it->off = db->roff[rec];
+}
+
+int
+wdb_next(struct wdb_iter *it, struct wdb_field *f)
+{
+	const struct fld *fl;
+	const struct attr *a;
+
+	if (it->f >= it->fend)
+		return 0;
+	fl = &it->db->flds[it->f++];
+	a = &it->db->attrs[fl->attr];
+	f->name = a->name;
+	f->namelen = a->len;
+	f->value = it->db->buf + it->off;
+	f->len = fl->len;
+	f->hidden = a->hidden;
+	f->indexed = a->indexed;
+	it->off += fl->len;
+	return 1;
+}
+
+static size_t
+key_recs(const struct wdb *db, const struct wkey *k, const uint32_t **recs)
+{
+	*recs = k->cnt == 1 ? &k->start : db->post + k->start;
+	return k->cnt;
+}
+
+size_t
+wdb_word(const struct wdb *db, const char *w, size_t len,
+    const uint32_t **recs)
+{
+	const struct wkey *k;
+
+	*recs = NULL;
+	if (len == 0 || len > WDB_VALUE_MAX ||
+	    (k = key_find(db, w, len, hash(w, len))) == NULL)
+		return 0;
+	return key_recs(db, k, recs);
+}
+
+int
+wdb_prefix(const struct wdb *db, const char *p, size_t len,
+    int (*fn)(void *arg, const uint32_t *recs, size_t n), void *arg)
+{
+	uint32_t b, i;
+	const struct wkey *k;
+	const uint32_t *recs;
+	size_t n;
+	int r;
+
+	if (len < 2 || db->bucket == NULL)
+		return 0;
+	b = (uint32_t)wdb_fold((unsigned char)p[0]) << 8 |
+	    wdb_fold((unsigned char)p[1]);
+	for (i = db->bucket[b]; i < db->bucket[b + 1]; i++) {
+		k = &db->keys[db->border[i]];
+		if (k->len < len || !foldeq(db->buf + k->off + 2, p + 2, len - 2))
+			continue;
+		n = key_recs(db, k, &recs);
+		if ((r = fn(arg, recs, n)) != 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,449 @@
+/*
+ * Standalone and socket-activated whoisd: one process, one epoll loop,
+ * every connection a small state machine (read a line, write the answer,
+ * linger until the client closes) under a per-connection deadline.
+ * Signals arrive through a signalfd: SIGHUP reloads, SIGTERM/SIGINT
+ * drain.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockkit/deadline.h"
+#include "sockkit/lineio.h"
+#include "sockkit/log.h"
+#include "sockkit/loop.h"
+#include "db.h"
+#include "query.h"
+#include "whoisd.h"
+
+#define ACCEPT_BATCH 64		/* accepts per readiness event: fairness */
+#define DRAIN_MS 2000		/* SIGTERM: in-flight queries get this long */
+#define LINGER_MS 1000		/* after the answer, wait this long for EOF */
+#define PAUSE_MS 100		/* accept pause when out of fds */
+
+enum state { ST_READ, ST_WRITE, ST_LINGER };
+
+struct srv;
+
+struct conn {
+	struct srv *s;
+	int fd;
+	enum state state;
+	struct sockaddr_storage peer;
+	struct sk_line_reader r;
+	struct wq_buf out;
+	size_t off;
+	struct txn t;
+	int64_t deadline;	/* whole exchange */
+	struct sk_timer *timer;
+	struct conn *prev, *next;
+	char buf[];		/* line buffer: max_query + 2 */
+};
+
+struct srv {
+	struct whoisd *w;
+	struct sk_loop *loop;
+	const int *lfds;
+	int nl;
+	int listening;
+	int sigfd;
+	int spare;		/* reserve fd for shedding under EMFILE */
+	int nconns;
+	int draining;
+	struct limits *lim;
+	struct conn *head;
+};
+
+static void conn_io(struct sk_loop *l, int fd, int ev, void *arg);
+
+static void
+conn_close(struct conn *c)
+{
+	struct srv *s = c->s;
+
+	session_log(s->w, (struct sockaddr *)&c->peer, &c->t, c->off);
+	if (c->timer != NULL)
+		sk_loop_timer_cancel(s->loop, c->timer);
+	sk_loop_unwatch(s->loop, c->fd);
+	close(c->fd);
+	limits_leave(s->lim, (struct sockaddr *)&c->peer);
+	wq_buf_free(&c->out);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c);
+	if (s->draining && s->nconns == 0)
+		sk_loop_stop(s->loop);
+}
+
+static int64_t
+conn_timeout(struct sk_loop *l, struct sk_timer *t, void *arg)
+{
+	struct conn *c = arg;
+
+	c->timer = NULL;	/* this timer ends with the return below */
+	if (c->state == ST_READ || c->state == ST_WRITE)
+		c->t.outcome = OUT_TIMEOUT;
+	conn_close(c);
+	return -1;
+}
+
+static void
+rearm(struct conn *c, int64_t deadline)
+{
+	struct srv *s = c->s;
+	int64_t ms = deadline - sk_now_ms();
+
+	if (c->timer != NULL)
+		sk_loop_timer_cancel(s->loop, c->timer);
+	c->timer = sk_loop_timer(s->loop, ms > 0 ? ms : 0, conn_timeout, c, NULL);
+}
+
+/* Send what the socket takes now; 1 when all is sent, 0 for later, -1 on
+ * error. */
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->off < c->out.len) {
+		n = send(c->fd, c->out.data + c->off, c->out.len - c->off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
+	}
+	return 1;
+}
+
+static void
+conn_linger(struct conn *c)
+{
+	int64_t until = sk_now_ms() + LINGER_MS;
+
+	shutdown(c->fd, SHUT_WR);
+	c->state = ST_LINGER;
+	wq_buf_free(&c->out);
+	sk_loop_mask(c->s->loop, c->fd, SK_READ, NULL);
+	rearm(c, until < c->deadline ? until : c->deadline);
+}
+
+static void
+conn_write(struct conn *c)
+{
+	int rc = conn_flush(c);
+
+	if (rc == -1) {
+		c->t.outcome = OUT_WRITE_ERR;
+		conn_close(c);
+	} else if (rc == 1) {
+		conn_linger(c);
+	} else {
+		sk_loop_mask(c->s->loop, c->fd, SK_WRITE, NULL);
+	}
+}
+
+static void
+conn_read(struct conn *c)
+{
+	struct sk_line line;
+	int st;
+
+	/* A deadline already passed makes the reader non-blocking: it takes
+	 * what has arrived and says TIMEOUT when no whole line is there. */
+	st = sk_line_read(&c->r, &line, 0, NULL);
+	if (st == SK_LINE_TIMEOUT)
+		return;
+	if (st == SK_LINE_ERROR || (st == SK_LINE_EOF && line.len == 0)) {
+		c->t.outcome = OUT_NO_QUERY;
+		conn_close(c);
+		return;
+	}
+	if (session_answer(c->s->w, line.data, line.len, st, "\r\n", &c->out,
+	    &c->t) == -1)
+		sk_log(&c->s->w->log, LOG_ERR, "answer: out of memory");
+	c->state = ST_WRITE;
+	rearm(c, c->deadline);
+	conn_write(c);
+}
+
+static void
+conn_io(struct sk_loop *l, int fd, int ev, void *arg)
+{
+	struct conn *c = arg;
+	char junk[4096];
+	ssize_t n;
+
+	switch (c->state) {
+	case ST_READ:
+		conn_read(c);
+		break;
+	case ST_WRITE:
+		conn_write(c);
+		break;
+	case ST_LINGER:
+		n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		break;
+	}
+}
+
+/* Tell a refused client why, if its socket takes the line right away. */
+static void
+refuse(struct srv *s, int fd, const struct sockaddr *peer, enum outcome o)
+{
+	struct wq_buf b;
+	struct txn t = { .outcome = o, .matches = -1, .t0 = sk_now_ms() };
+	ssize_t n = 0;
+
+	wq_buf_init(&b, 0);
+	if (session_error(o, "\r\n", &b) == 0)
+		n = send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	session_log(s->w, peer, &t, n > 0 ? (size_t)n : 0);
+	wq_buf_free(&b);
+	close(fd);
+}
+
+static void
+conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
+{
+	const struct whoisd_cfg *cfg = s->w->cfg;
+	const struct sockaddr *sa = (const struct sockaddr *)peer;
+	size_t bufsz = cfg->max_query + 2;
+	struct conn *c;
+	enum limit_verdict v;
+
+	if (s->nconns >= cfg->max_clients) {
+		refuse(s, fd, sa, OUT_BUSY);
+		return;
+	}
+	if (!acl_permits(&cfg->acl, sa)) {
+		refuse(s, fd, sa, OUT_DENIED);
+		return;
+	}
+	v = limits_enter(s->lim, sa, sk_now_ms());
+	if (v != LIMIT_OK) {
+		refuse(s, fd, sa, v == LIMIT_FULL ? OUT_BUSY : OUT_RATE);
+		return;
+	}
+	c = calloc(1, sizeof(*c) + bufsz);
+	if (c == NULL) {
+		limits_leave(s->lim, sa);
+		refuse(s, fd, sa, OUT_BUSY);
+		return;
+	}
+	c->s = s;
+	c->fd = fd;
+	c->peer = *peer;
+	c->t.t0 = sk_now_ms();
+	c->t.matches = -1;
+	c->deadline = c->t.t0 + cfg->timeout_ms;
+	wq_buf_init(&c->out, 0);
+	sk_line_init(&c->r, fd, c->buf, bufsz, cfg->max_query, NULL);
+	if (sk_loop_watch(s->loop, fd, SK_READ, conn_io, c, NULL) == -1) {
+		limits_leave(s->lim, sa);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->next = s->head;
+	if (s->head)
+		s->head->prev = c;
+	s->head = c;
+	s->nconns++;
+	rearm(c, c->t.t0 + cfg->read_timeout_ms);
+}
+
+static void listen_all(struct srv *s, int on);
+
+static int64_t
+resume_accept(struct sk_loop *l, struct sk_timer *t, void *arg)
+{
+	struct srv *s = arg;
+
+	if (!s->draining)
+		listen_all(s, 1);
+	return -1;
+}
+
+/* Out of fds: the pending connection would keep the listener readable
+ * and the loop spinning.  Use the spare fd to accept and shed it, then
+ * pause accepting briefly so established clients can finish. */
+static void
+shed(struct srv *s, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	if (s->spare >= 0) {
+		close(s->spare);
+		s->spare = -1;
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
+		    SOCK_NONBLOCK);
+		if (fd >= 0)
+			refuse(s, fd, (struct sockaddr *)&ss, OUT_BUSY);
+		s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	sk_log(&s->w->log, LOG_WARNING, "out of file descriptors with %d "
+	    "clients: pausing accept for %d ms", s->nconns, PAUSE_MS);
+	listen_all(s, 0);
+	sk_loop_timer(s->loop, PAUSE_MS, resume_accept, s, NULL);
+}
+
+static void
+on_accept(struct sk_loop *l, int lfd, int ev, void *arg)
+{
+	struct srv *s = arg;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH && s->listening; i++) {
+		len = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
+		    SOCK_NONBLOCK);
+		if (fd >= 0) {
+			conn_new(s, fd, &ss);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			shed(s, lfd);
+			return;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			sk_log(&s->w->log, LOG_ERR, "accept: %s", strerror(errno));
+		return;
+	}
+}
+
+static void
+listen_all(struct srv *s, int on)
+{
+	int i;
+
+	for (i = 0; i < s->nl; i++)
+		sk_loop_mask(s->loop, s->lfds[i], on ? SK_READ : 0, NULL);
+	s->listening = on;
+}
+
+static int64_t
+drain_expired(struct sk_loop *l, struct sk_timer *t, void *arg)
+{
+	struct srv *s = arg;
+
+	sk_log(&s->w->log, LOG_NOTICE, "drain: %d clients cut off after %d ms",
+	    s->nconns, DRAIN_MS);
+	while (s->head != NULL)
+		conn_close(s->head);
+	sk_loop_stop(l);
+	return -1;
+}
+
+static void
+on_signal(struct sk_loop *l, int fd, int ev, void *arg)
+{
+	struct srv *s = arg;
+	struct signalfd_siginfo si;
+	struct sk_err e;
+	int i;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (whoisd_load(s->w, &e) == -1)
+				sk_log(&s->w->log, LOG_ERR, "reload rejected, old "
+				    "database stays in service: %s", e.msg);
+			else
+				sk_log(&s->w->log, LOG_NOTICE, "reloaded %s: %zu "
+				    "records", s->w->cfg->db_path,
+				    wdb_count(s->w->db));
+			continue;
+		}
+		if (s->draining)
+			continue;
+		/* SIGTERM/SIGINT: stop accepting, let in-flight queries end. */
+		s->draining = 1;
+		for (i = 0; i < s->nl; i++) {
+			sk_loop_unwatch(l, s->lfds[i]);
+			close(s->lfds[i]);
+		}
+		s->listening = 0;
+		sk_log(&s->w->log, LOG_NOTICE, "signal %d: draining %d clients",
+		    (int)si.ssi_signo, s->nconns);
+		if (s->nconns == 0)
+			sk_loop_stop(l);
+		else
+			sk_loop_timer(l, DRAIN_MS, drain_expired, s, NULL);
+	}
+}
+
+int
+serve_loop(struct whoisd *w, const int *fds, int nfds)
+{
+	const struct whoisd_cfg *cfg = w->cfg;
+	struct srv s = { .w = w, .lfds = fds, .nl = nfds, .spare = -1 };
+	struct sk_err e;
+	sigset_t set;
+	int i, rc = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	s.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	s.loop = sk_loop_new(cfg->max_clients + 64, &e);
+	s.lim = limits_new(cfg->per_ip, cfg->rate, cfg->burst, &e);
+	if (s.sigfd == -1 || s.loop == NULL || s.lim == NULL) {
+		sk_log(&w->log, LOG_ERR, "start: %s", s.sigfd == -1 ?
+		    strerror(errno) : e.msg);
+		return WHOISD_EXIT_SYS;
+	}
+	s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < nfds; i++) {
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+		if (sk_loop_watch(s.loop, fds[i], SK_READ, on_accept, &s, &e) == -1) {
+			sk_log(&w->log, LOG_ERR, "%s", e.msg);
+			return WHOISD_EXIT_SYS;
+		}
+	}
+	s.listening = 1;
+	sk_loop_watch(s.loop, s.sigfd, SK_READ, on_signal, &s, NULL);
+	sk_log(&w->log, LOG_NOTICE, "serving %zu records from %s on %d socket%s",
+	    wdb_count(w->db), cfg->db_path, nfds, nfds == 1 ? "" : "s");
+	if (sk_loop_run(s.loop, &e) == -1) {
+		sk_log(&w->log, LOG_ERR, "%s", e.msg);
+		rc = WHOISD_EXIT_SYS;
+	}
+	while (s.head != NULL)
+		conn_close(s.head);
+	sk_log(&w->log, LOG_NOTICE, "exiting");
+	sk_loop_free(s.loop);
+	limits_free(s.lim);
+	if (s.spare >= 0)
+		close(s.spare);
+	close(s.sigfd);
+	wdb_free(w->db);
+	wq_help_free(w->help);
+	return rc;
+}

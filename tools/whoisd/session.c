@@ -1,0 +1,128 @@
+/*
+ * One whois transaction, whatever carries it: map the line reader's
+ * verdict and the query to an answer or an error line, and log the
+ * outcome.  Used by inetd.c and server.c alike.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockkit/deadline.h"
+#include "sockkit/lineio.h"
+#include "sockkit/log.h"
+#include "db.h"
+#include "query.h"
+#include "whoisd.h"
+
+static const char *const outcome_names[] = {
+	[OUT_OK] = "ok", [OUT_HELP] = "help", [OUT_TOO_LONG] = "too-long",
+	[OUT_BAD_CHARS] = "bad-chars", [OUT_BAD_QUERY] = "bad-query",
+	[OUT_DENIED] = "denied", [OUT_RATE] = "rate-limited",
+	[OUT_BUSY] = "busy", [OUT_TIMEOUT] = "timeout",
+	[OUT_NO_QUERY] = "no-query", [OUT_WRITE_ERR] = "write-error",
+};
+
+const char *
+outcome_str(enum outcome o)
+{
+	return (unsigned)o < sizeof(outcome_names) / sizeof(outcome_names[0]) ?
+	    outcome_names[o] : "?";
+}
+
+int
+session_error(enum outcome o, const char *eol, struct wq_buf *out)
+{
+	switch (o) {
+	case OUT_DENIED:
+		return wq_error(out, WQ_ERR_DENIED, NULL, eol);
+	case OUT_RATE:
+		return wq_error(out, WQ_ERR_DENIED, WQ_TEXT_RATE, eol);
+	default:
+		return wq_error(out, WQ_ERR_BUSY, NULL, eol);
+	}
+}
+
+int
+session_answer(struct whoisd *w, const char *line, size_t len, int status,
+    const char *eol, struct wq_buf *out, struct txn *t)
+{
+	struct wq_query *q;
+	struct wq_opts o = { 0 };
+	struct wq_result res;
+	int rc;
+
+	wq_escape(t->query, sizeof(t->query), line, len < 200 ? len : 200);
+	if (len > 200 && strlen(t->query) + 4 < sizeof(t->query))
+		strcat(t->query, "...");
+	t->matches = -1;
+	if (status == SK_LINE_TOO_LONG) {
+		t->outcome = OUT_TOO_LONG;
+		return wq_error(out, WQ_ERR_TOO_LONG, NULL, eol);
+	}
+	/* The query struct holds a 4 KiB key: heap, not the loop's stack. */
+	q = malloc(sizeof(*q));
+	if (q == NULL)
+		return -1;
+	rc = wq_parse(q, line, len);
+	if (rc != 0) {
+		t->outcome = rc == WQ_ERR_BADCHAR ? OUT_BAD_CHARS :
+		    rc == WQ_ERR_TOO_LONG ? OUT_TOO_LONG : OUT_BAD_QUERY;
+		free(q);
+		return wq_error(out, rc, NULL, eol);
+	}
+	o.max_matches = (size_t)w->cfg->max_matches;
+	o.eol = eol;
+	o.help = w->help;
+	rc = wq_answer(w->db, q, &o, out, &res);
+	t->outcome = q->kind == WQ_HELP || q->kind == WQ_EMPTY ? OUT_HELP : OUT_OK;
+	if (t->outcome == OUT_OK)
+		t->matches = (long)res.matches;
+	free(q);
+	return rc;
+}
+
+void
+session_log(struct whoisd *w, const struct sockaddr *peer, const struct txn *t,
+    size_t bytes_sent)
+{
+	char who[128];
+	char matches[32] = "-";
+
+	if (peer != NULL)
+		sk_log_peer(peer, who, sizeof(who));
+	else
+		snprintf(who, sizeof(who), "stdin");
+	if (t->matches >= 0)
+		snprintf(matches, sizeof(matches), "%ld", t->matches);
+	sk_log(&w->log, t->outcome <= OUT_HELP ? LOG_INFO : LOG_NOTICE,
+	    "%s query \"%s\" matches %s bytes %zu ms %lld %s", who, t->query,
+	    matches, bytes_sent, (long long)(sk_now_ms() - t->t0),
+	    outcome_str(t->outcome));
+}
+
+int
+whoisd_load(struct whoisd *w, struct sk_err *e)
+{
+	struct wdb_opts o = { .index = w->cfg->index };
+	struct wdb *db;
+	struct wq_help *help = NULL;
+
+	db = wdb_load(w->cfg->db_path, &o, e);
+	if (db == NULL)
+		return -1;
+	if (w->cfg->help_file != NULL) {
+		help = wq_help_load(w->cfg->help_file, e);
+		if (help == NULL) {
+			wdb_free(db);
+			return -1;
+		}
+	}
+	/* Answers already built are copies in their own buffers, so the old
+	 * database can go as soon as the new one is in place. */
+	wdb_free(w->db);
+	wq_help_free(w->help);
+	w->db = db;
+	w->help = help;
+	return 0;
+}

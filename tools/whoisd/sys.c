@@ -1,0 +1,98 @@
+/* Process plumbing for whoisd: privileges, daemon mode, fd limits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "whoisd.h"
+
+int
+sys_drop_privileges(const char *user, struct sk_err *e)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL)
+		return sk_err_set(e, errno ? errno : ENOENT, "user %s: %s", user,
+		    errno ? strerror(errno) : "no such user");
+	if (pw->pw_uid == 0)
+		return sk_err_set(e, EINVAL, "user %s: refusing to serve as root",
+		    user);
+	if (setgroups(1, &pw->pw_gid) == -1)
+		return sk_err_sys(e, "setgroups %s", user);
+	if (setgid(pw->pw_gid) == -1)
+		return sk_err_sys(e, "setgid %s", user);
+	if (setuid(pw->pw_uid) == -1)
+		return sk_err_sys(e, "setuid %s", user);
+	/* Verify: a process that can get root back has not dropped it. */
+	if (setuid(0) != -1 || geteuid() == 0 || getuid() == 0)
+		return sk_err_set(e, EPERM, "user %s: root privileges survived "
+		    "setuid", user);
+	return 0;
+}
+
+int
+sys_daemonize(const char *pidfile, int detach, struct sk_err *e)
+{
+	FILE *f;
+	int fd;
+	pid_t pid;
+
+	if (detach) {
+		/* Fork twice with setsid between: no controlling tty, not a
+		 * session leader, so no tty can ever be acquired again. */
+		pid = fork();
+		if (pid == -1)
+			return sk_err_sys(e, "fork");
+		if (pid > 0)
+			_exit(0);
+		if (setsid() == -1)
+			return sk_err_sys(e, "setsid");
+		signal(SIGHUP, SIG_IGN);
+		pid = fork();
+		if (pid == -1)
+			return sk_err_sys(e, "fork");
+		if (pid > 0)
+			_exit(0);
+		signal(SIGHUP, SIG_DFL);
+		if (chdir("/") == -1)
+			return sk_err_sys(e, "chdir /");
+		umask(022);
+		fd = open("/dev/null", O_RDWR);
+		if (fd == -1)
+			return sk_err_sys(e, "/dev/null");
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	if (pidfile != NULL) {
+		f = fopen(pidfile, "w");
+		if (f == NULL)
+			return sk_err_sys(e, "pidfile %s", pidfile);
+		fprintf(f, "%ld\n", (long)getpid());
+		if (fclose(f) != 0)
+			return sk_err_sys(e, "pidfile %s", pidfile);
+	}
+	return 0;
+}
+
+void
+sys_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	/* Idle clients cost one fd each; take all the kernel allows us. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}

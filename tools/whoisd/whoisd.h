@@ -1,0 +1,113 @@
+/*
+ * whoisd/whoisd.h — what main() hands the serving modes: the settings
+ * from the command line and the state shared by every connection.
+ */
+#ifndef WHOISD_WHOISD_H
+#define WHOISD_WHOISD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sockkit/err.h"
+#include "sockkit/log.h"
+#include "limits.h"
+
+#define WHOISD_MAX_LISTEN 16
+
+/* Exit codes beyond the suite's 0-3 (whoisd(8)). */
+#define WHOISD_EXIT_USAGE 2
+#define WHOISD_EXIT_SYS   3
+
+struct whoisd_cfg {
+	const char *db_path;
+	const char *help_file;		/* NULL: built-in help text */
+	const char *index;		/* --index, NULL: default attributes */
+	size_t max_query;		/* bytes per query line */
+	int max_matches;
+	int read_timeout_ms;		/* query must arrive within this */
+	int timeout_ms;			/* whole exchange */
+	int max_clients;
+	int per_ip;			/* concurrent connections per address */
+	int rate;			/* queries per minute per address */
+	int burst;
+	int stdio;			/* allow a pipe or tty on stdin */
+	int daemonize;
+	int log_stderr;
+	const char *pidfile;
+	const char *user;
+	const char *listen[WHOISD_MAX_LISTEN];
+	int nlisten;
+	struct acl acl;
+};
+
+struct wdb;
+struct wq_buf;
+struct wq_help;
+
+/* Shared by every connection; db is swapped on SIGHUP. */
+struct whoisd {
+	const struct whoisd_cfg *cfg;
+	struct wdb *db;
+	struct wq_help *help;		/* NULL: built-in help text */
+	struct sk_log log;
+};
+
+/* ---- session.c: one query, independent of how bytes move -------------- */
+
+enum outcome {
+	OUT_OK,			/* answered (any number of matches) */
+	OUT_HELP,
+	OUT_TOO_LONG,
+	OUT_BAD_CHARS,
+	OUT_BAD_QUERY,
+	OUT_DENIED,
+	OUT_RATE,
+	OUT_BUSY,
+	OUT_TIMEOUT,
+	OUT_NO_QUERY,		/* peer closed before sending a line */
+	OUT_WRITE_ERR
+};
+
+struct txn {
+	enum outcome outcome;
+	long matches;		/* -1 when no lookup happened */
+	char query[256];	/* escaped and capped for the log */
+	int64_t t0;
+};
+
+/* Build the answer to one query line (status from sk_line_read) into out
+ * (the answer's size is bounded by the database and --max-matches, never
+ * by what the client sends) with line ends eol; fill t.  Returns 0, or -1
+ * when out of memory. */
+int session_answer(struct whoisd *w, const char *line, size_t len, int status,
+    const char *eol, struct wq_buf *out, struct txn *t);
+
+/* Put the "%ERROR:CODE: text" line for a refusal (OUT_DENIED, OUT_RATE,
+ * OUT_BUSY) into out. */
+int session_error(enum outcome o, const char *eol, struct wq_buf *out);
+
+/* Log one finished transaction (syslog or stderr). */
+void session_log(struct whoisd *w, const struct sockaddr *peer,
+    const struct txn *t, size_t bytes_sent);
+
+const char *outcome_str(enum outcome o);
+
+/* Load db and help text per cfg into w (on SIGHUP too: on failure the
+ * old ones stay and -1 is returned with e set). */
+int whoisd_load(struct whoisd *w, struct sk_err *e);
+
+/* ---- the serving modes --------------------------------------------------- */
+
+/* inetd.c: serve the one connection on fd in (answer to out). */
+int serve_inetd(struct whoisd *w, int in, int out);
+
+/* server.c: serve the listening fds until SIGTERM/SIGINT. */
+int serve_loop(struct whoisd *w, const int *fds, int nfds);
+
+/* sys.c */
+int sys_drop_privileges(const char *user, struct sk_err *e);
+int sys_daemonize(const char *pidfile, int detach, struct sk_err *e);
+void sys_raise_nofile(void);
+
+#endif
