@@ -29,6 +29,11 @@ struct fld {
 	uint16_t len;
 };
 
+struct rec {
+	uint32_t fld;		/* first field in flds */
+	uint32_t off;		/* first value byte in buf */
+};
+
 /* A distinct indexed word, folded.  While building, start is the last
  * record that used the word plus one (to drop repeats within a record);
  * afterwards it is the record itself when cnt == 1 (most words: handles,
@@ -56,8 +61,7 @@ struct wdb {
 	uint32_t amask;
 	struct fld *flds;
 	uint32_t nflds, fldcap;
-	uint32_t *rfld;		/* nrec + 1 field starts */
-	uint32_t *roff;		/* nrec value offsets */
+	struct rec *recs;	/* nrec + 1: the last marks the end */
 	uint32_t nrec, reccap;
 	struct wkey *keys;
 	uint32_t nkeys, keycap;
@@ -349,21 +353,14 @@ static int
 start_record(struct parse *ps, size_t w)
 {
 	struct wdb *db = ps->db;
-	uint32_t cap = db->reccap;
-	uint32_t *rf, *ro;
+	struct rec *r = grow(db->recs, &db->reccap, (uint64_t)db->nrec + 2,
+	    sizeof(*r));
 
-	if (db->nrec + 2 > cap) {
-		if ((rf = grow(db->rfld, &cap, db->nrec + 2, 4)) == NULL)
-			return nomem(ps);
-		db->rfld = rf;
-		cap = db->reccap;
-		if ((ro = grow(db->roff, &cap, db->nrec + 2, 4)) == NULL)
-			return nomem(ps);
-		db->roff = ro;
-		db->reccap = cap;
-	}
-	db->rfld[db->nrec] = db->nflds;
-	db->roff[db->nrec] = (uint32_t)w;
+	if (r == NULL)
+		return nomem(ps);
+	db->recs = r;
+	r[db->nrec].fld = db->nflds;
+	r[db->nrec].off = (uint32_t)w;
 	db->nrec++;
 	return 0;
 }
@@ -387,7 +384,7 @@ attr_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l,
 		return perr(ps, "empty attribute name");
 	if (nl > WDB_NAME_MAX)
 		return perr(ps, "attribute name longer than 64 bytes");
-	for (i = 0; !clean(p, nl) && i < nl; i++)
+	for (i = 0; !clean(p, nl); i++)	/* a bad byte ends the loop */
 		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
 			return badbyte(ps, (unsigned char)p[i]);
 	if (!*inrec) {
@@ -395,7 +392,7 @@ attr_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l,
 			return -1;
 		*inrec = 1;
 	}
-	if ((pos = db->nflds - db->rfld[db->nrec - 1]) >= WDB_FIELDS_MAX)
+	if ((pos = db->nflds - db->recs[db->nrec - 1].fld) >= WDB_FIELDS_MAX)
 		return perr(ps, "more than 256 attributes in one record");
 	/* Records mostly repeat the previous one's attributes in order. */
 	a = ps->pred[pos];
@@ -481,7 +478,7 @@ parse(struct parse *ps, char *buf, size_t len)
 		} else if (attr_line(ps, buf, &w, p, l, &inrec) < 0)
 			return -1;
 	}
-	if (start_record(ps, w) < 0)	/* sentinel: rfld[nrec] = nflds */
+	if (start_record(ps, w) < 0)	/* the end marker */
 		return -1;
 	ps->db->nrec--;
 	return (long long)w;
@@ -492,9 +489,10 @@ parse(struct parse *ps, char *buf, size_t len)
 /* The slot table is probed at random: on huge pages (where the kernel
  * grants them) far fewer of those probes miss the TLB as well. */
 static void *
-advise_huge(void *p, size_t n)
+zalloc_huge(size_t n)
 {
 	uintptr_t a, b, pg = 4096;
+	void *p = calloc(1, n);
 
 	if (p != NULL && n >= (8u << 20)) {
 		a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
@@ -502,18 +500,6 @@ advise_huge(void *p, size_t n)
 		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
 	}
 	return p;
-}
-
-static void *
-zalloc_huge(size_t n)
-{
-	return advise_huge(calloc(1, n), n);
-}
-
-static void *
-malloc_huge(size_t n)
-{
-	return advise_huge(malloc(n), n);
 }
 
 static int
@@ -716,8 +702,8 @@ build_index(struct wdb *db)
 	    (b.rpost = malloc(((size_t)db->nrec + 1) * 4)) == NULL)
 		goto end;
 	for (rec = 0; rec < db->nrec; rec++) {
-		off = db->roff[rec];
-		for (f = db->rfld[rec]; f < db->rfld[rec + 1]; f++) {
+		off = db->recs[rec].off;
+		for (f = db->recs[rec].fld; f < db->recs[rec + 1].fld; f++) {
 			p = db->buf + off;
 			end = p + db->flds[f].len;
 			off += db->flds[f].len;
@@ -825,7 +811,7 @@ wdb_load(const char *path, const struct wdb_opts *o, struct sk_err *e)
 	}
 	/* One spare byte so a file that did not grow ends in one read. */
 	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	if ((buf = malloc_huge(cap)) == NULL)
+	if ((buf = malloc(cap)) == NULL)
 		goto syserr;
 	for (;;) {
 		if (len == cap) {
@@ -872,8 +858,7 @@ wdb_free(struct wdb *db)
 	free(db->amap);
 	free(db->buf);
 	free(db->flds);
-	free(db->rfld);
-	free(db->roff);
+	free(db->recs);
 	free(db->keys);
 	free(db->slots);
 	free(db->post);
@@ -894,9 +879,9 @@ void
 wdb_fields(const struct wdb *db, size_t rec, struct wdb_iter *it)
 {
 	it->db = db;
-	it->f = db->rfld[rec];
-	it->fend = db->rfld[rec + 1];
-	it->off = db->roff[rec];
+	it->f = db->recs[rec].fld;
+	it->fend = db->recs[rec + 1].fld;
+	it->off = db->recs[rec].off;
 }
 
 int

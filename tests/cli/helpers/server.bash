@@ -8,12 +8,13 @@
 
 SK_SERVERS=()
 
-# A TCP port nobody listens on (random in 20000-59999, checked with ss).
+# A TCP port nobody uses (random in 20000-31999, below the ephemeral
+# range so no client connection can be holding it; checked with ss).
 sk_free_port() {
 	local p i
 	for i in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		if [ -z "$(ss -Htanl "sport = :$p" 2>/dev/null)" ]; then
+		p=$((20000 + RANDOM % 12000))
+		if [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then
 			echo "$p"
 			return 0
 		fi

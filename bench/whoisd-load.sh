@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Load a generated directory the way whoisd does and report time and
+# memory against the targets of issue 4: 1,000,000 records in under 1 s,
+# resident memory under 2x the file size.  Ratios are printed, not
+# asserted.  WDB_RECORDS overrides the record count.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bench=${SK_BENCH:-$root/bench/bin}
+n=${WDB_RECORDS:-1000000}
+for b in gendb wdb_load; do
+	if [ ! -x "$bench/$b" ]; then
+		echo "whoisd-load: $bench/$b missing; run 'make bench'" >&2
+		exit 2
+	fi
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+t0=$(date +%s%N)
+"$bench/gendb" "$n" > "$tmp/whoisd.db"
+t1=$(date +%s%N)
+size=$(stat -c %s "$tmp/whoisd.db")
+echo "gendb: $n records, $((size / 1048576)) MiB in $(((t1 - t0) / 1000000)) ms"
+best=
+for i in 1 2 3; do
+	out=$("$bench/wdb_load" "$tmp/whoisd.db")
+	ms=$(sed -n 's/.*load_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+	max=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' <<<"$out")
+	rss=$(sed -n 's/.* rss_kb=\([0-9]*\).*/\1/p' <<<"$out")
+	echo "run $i: $out"
+	if [ -z "$best" ] || awk -v a="$ms" -v b="$best" 'BEGIN{exit !(a<b)}'; then
+		best=$ms
+	fi
+done
+awk -v ms="$best" -v size="$size" -v max="$max" -v rss="$rss" 'BEGIN {
+	printf "load time: %.0f ms (best of 3; target < 1000 ms)\n", ms
+	printf "file size: %.1f MiB\n", size / 1048576
+	printf "RSS after load: %.1f MiB, peak %.1f MiB\n", rss / 1024, max / 1024
+	printf "RSS/file ratio: %.2f after load, %.2f peak (target < 2)\n",
+	    rss * 1024 / size, max * 1024 / size
+}'
