@@ -18,6 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 t0=$(date +%s%N)
 "$bench/gendb" "$n" > "$tmp/whoisd.db"
 t1=$(date +%s%N)
+sync "$tmp/whoisd.db"	# writeback must not compete with the load
 size=$(stat -c %s "$tmp/whoisd.db")
 echo "gendb: $n records, $((size / 1048576)) MiB in $(((t1 - t0) / 1000000)) ms"
 best=

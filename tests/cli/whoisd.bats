@@ -52,8 +52,13 @@ assert_healthy() {
 	done
 	echo "fds now $n, at start $BASE_FDS"
 	[ "$n" -le "$BASE_FDS" ]
-	run whois -h 127.0.0.1 -p "$PORT" reggers
-	[ "$output" = "$REGGERS" ]
+	if [ -z "${WDB:-}" ]; then
+		run whois -h 127.0.0.1 -p "$PORT" reggers
+		[ "$output" = "$REGGERS" ]
+	else
+		run "$C" query 127.0.0.1 "$PORT" nosuchname
+		[[ "$output" == "There were 0 matches"* ]]
+	fi
 }
 
 log_of() {
@@ -215,15 +220,18 @@ log_of() {
 }
 
 @test "whoisd: a client that never reads a large answer is cut off" {
-	[ -x "$SK_ROOT/contrib/gendb" ] || skip "contrib/gendb missing"
+	# 3000 records that all match "samename": an answer of about 1 MiB,
+	# far more than the socket buffers between us and the client hold.
 	WDB=$BATS_TEST_TMPDIR/big.db
-	"$SK_ROOT/contrib/gendb" 3000 >"$WDB"
-	word=$(awk -F': ' '/^Department:/ { print $2; exit }' "$WDB" | awk '{ print $1 }')
+	awk 'BEGIN { for (i = 0; i < 3000; i++) {
+		printf "Full Name: Samename, Person%d\nNote: ", i
+		for (j = 0; j < 40; j++) printf "padding%d ", j
+		printf "\n\n" } }' >"$WDB"
 	start_whoisd --timeout 2 --max-matches 3000
-	run "$C" noread 127.0.0.1 "$PORT" "$word" 6
+	run "$C" noread 127.0.0.1 "$PORT" samename 5
 	echo "$output"
-	[[ "$output" == reset* ]] || [[ "$output" == held* ]]
-	grep -q 'timeout\|write-error' "$BATS_TEST_TMPDIR/whoisd.err"
+	log_of
+	grep -q '"samename" matches .* timeout' "$BATS_TEST_TMPDIR/whoisd.err"
 	assert_healthy
 }
 

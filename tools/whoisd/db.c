@@ -555,7 +555,8 @@ key_get(struct wdb *db, uint32_t off, size_t len, uint32_t h)
 	if (k != NULL)
 		return k;
 	if ((uint64_t)db->nkeys + 1 > (uint64_t)(db->smask + 1) / 4 * 3 &&
-	    slots_resize(db, (db->smask + 1) * 2) < 0)
+	    (db->smask >= 0x7fffffffu ||
+	    slots_resize(db, (db->smask + 1) * 2) < 0))
 		return NULL;
 	if ((k = grow(db->keys, &db->keycap, (uint64_t)db->nkeys + 1,
 	    sizeof(*k))) == NULL)

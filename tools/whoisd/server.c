@@ -26,6 +26,7 @@
 #define DRAIN_MS 2000		/* SIGTERM: in-flight queries get this long */
 #define LINGER_MS 1000		/* after the answer, wait this long for EOF */
 #define PAUSE_MS 100		/* accept pause when out of fds */
+#define SNDBUF (64 * 1024)	/* kernel send buffer per client */
 
 enum state { ST_READ, ST_WRITE, ST_LINGER };
 
@@ -227,6 +228,7 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	const struct whoisd_cfg *cfg = s->w->cfg;
 	const struct sockaddr *sa = (const struct sockaddr *)peer;
 	size_t bufsz = cfg->max_query + 2;
+	int sndbuf = SNDBUF;
 	struct conn *c;
 	enum limit_verdict v;
 
@@ -249,6 +251,10 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 		refuse(s, fd, sa, OUT_BUSY);
 		return;
 	}
+	/* Cap what the kernel buffers for one client: a reader that never
+	 * reads then blocks our writes and meets its deadline, instead of
+	 * parking megabytes of answer in socket memory. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->s = s;
 	c->fd = fd;
 	c->peer = *peer;
