@@ -18,6 +18,7 @@
 #include "sockkit/listen.h"
 #include "sockkit/num.h"
 #include "db.h"
+#include "query.h"
 #include "whoisd.h"
 
 static void
@@ -174,7 +175,7 @@ main(int argc, char **argv)
 			cfg.max_matches = number("max-matches", optarg, 1, 1000000);
 			break;
 		case OPT_MAXQUERY:
-			cfg.max_query = number("max-query", optarg, 16, 65536);
+			cfg.max_query = number("max-query", optarg, 16, WQ_QUERY_MAX);
 			break;
 		case OPT_NOLIMITS:
 			cfg.per_ip = 0;
