@@ -1,8 +1,9 @@
 /*
  * wdb_load FILE [QUERY...] — load a whoisd.db(5) file the way whoisd does
  * and print the load time and memory, then the match count of each QUERY.
- * Built by `make bench`; bench/whoisd-load.sh runs it.  The loader is
- * compiled in directly because tool code is not part of libsockkit.
+ * Built by `make bench`; bench/whoisd-load.sh runs it.  The loader and
+ * its index are compiled in directly because tool code is not part of
+ * libsockkit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "../tools/whoisd/db.c"
+#include "../tools/whoisd/db_index.c"
 
 static double
 now_ms(void)

@@ -412,22 +412,12 @@ sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
 {
 	struct sockaddr_un sun;
 	socklen_t len;
-	size_t plen = strlen(path);
 	int64_t deadline = o != NULL && o->deadline != 0 ? o->deadline : SK_NEVER;
 	int fd, soerr = 0, rc;
 	socklen_t sl = sizeof(soerr);
 
-	if (plen == 0 || plen >= sizeof(sun.sun_path))
-		return sk_err_set(e, EINVAL, "unix socket %s: path empty or too "
-		    "long", path);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, plen);
-	len = offsetof(struct sockaddr_un, sun_path) + plen;
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract namespace */
-	else
-		len++;
+	if (sk__unix_addr(path, &sun, &len, e) == -1)
+		return -1;
 	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return sk_err_sys(e, "socket");

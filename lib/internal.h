@@ -13,4 +13,12 @@ int sk__set_nonblock(int fd, int on);
 /* Numeric host of sa for messages ("198.18.0.2", "2001:2::2"). */
 const char *sk__host_str(const struct sockaddr *sa, char *buf, size_t len);
 
+struct sk_err;
+struct sockaddr_un;
+
+/* Fill a UNIX socket address for path ('@' prefix: abstract namespace);
+ * -1 (EINVAL) if the path is empty or does not fit. */
+int sk__unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *len,
+    struct sk_err *e);
+
 #endif

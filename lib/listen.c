@@ -97,24 +97,34 @@ sk_listen(const char *host, const char *service, int backlog,
 }
 
 int
+sk__unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *len,
+    struct sk_err *e)
+{
+	size_t plen = strlen(path);
+
+	if (plen == 0 || plen >= sizeof(sun->sun_path))
+		return sk_err_set(e, EINVAL, "unix socket %s: path empty or too "
+		    "long", path);
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, plen);
+	*len = offsetof(struct sockaddr_un, sun_path) + plen;
+	if (path[0] == '@')
+		sun->sun_path[0] = '\0';	/* abstract namespace */
+	else
+		(*len)++;		/* the NUL is part of a path address */
+	return 0;
+}
+
+int
 sk_listen_unix(const char *path, int backlog, struct sk_err *e)
 {
 	struct sockaddr_un sun;
-	size_t plen = strlen(path);
 	socklen_t len;
 	int fd, probe;
 
-	if (plen == 0 || plen >= sizeof(sun.sun_path))
-		return sk_err_set(e, EINVAL, "unix socket %s: path empty or too "
-		    "long", path);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, plen);
-	len = offsetof(struct sockaddr_un, sun_path) + plen;
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';
-	else
-		len++;
+	if (sk__unix_addr(path, &sun, &len, e) == -1)
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return sk_err_sys(e, "socket");

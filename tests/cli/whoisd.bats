@@ -374,3 +374,37 @@ log_of() {
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"127.0.0.1 port $PORT: Address already in use"* ]]
 }
+
+@test "whoisd started as root serves as nobody" {
+	sk_require_root
+	start_whoisd
+	uid=$(awk '/^Uid:/ { print $2 "," $3 "," $4 }' "/proc/$PID/status")
+	want=$(id -u nobody)
+	[ "$uid" = "$want,$want,$want" ]
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+}
+
+@test "whoisd out of file descriptors neither spins nor drops the listener" {
+	sk_require_cmd prlimit
+	PORT=$(sk_free_port)
+	# 64 fds in all: a few dozen idle clients exhaust them.
+	sk_server_start whoisd prlimit --nofile=64:64 "$W" -f "$DB" \
+		-l "127.0.0.1:$PORT" --no-limits --read-timeout 3 --timeout 3 --log-stderr
+	sk_wait_port "$PORT"
+	PID=$(pgrep -P "$(sk_server_pid whoisd)" whoisd || sk_server_pid whoisd)
+	"$C" idle 127.0.0.1 "$PORT" 100 2 >"$BATS_TEST_TMPDIR/idle.out" &
+	idle=$!
+	sleep 0.5
+	t0=$(awk '{ print $14 + $15 }' "/proc/$PID/stat")
+	sleep 1
+	t1=$(awk '{ print $14 + $15 }' "/proc/$PID/stat")
+	wait "$idle" || true
+	echo "cpu ticks in 1 s while out of fds: $((t1 - t0))"
+	# A spinning loop burns ~100 ticks a second; a paused one next to none.
+	[ $((t1 - t0)) -lt 50 ]
+	grep -q 'out of file descriptors' "$BATS_TEST_TMPDIR/whoisd.err"
+	sleep 3.5
+	run whois -h 127.0.0.1 -p "$PORT" reggers
+	[ "$output" = "$REGGERS" ]
+}
