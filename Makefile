@@ -13,10 +13,11 @@ include config.mk
 
 # Adding a tool = adding its name here and a tools/<name>/ directory with
 # main.c; tools/<name>/*.c other than main.c are also linked into fuzzers.
-TOOLS  = whoisd
+TOOLS  = whoisd linechat
 SBIN   = whoisd
 # pkg-config modules each tool links with (the library itself needs none).
 whoisd_PKGS =
+linechat_PKGS = openssl libedit
 
 O ?= .
 ifneq ($(filter asan,$(MAKECMDGOALS)),)
@@ -112,9 +113,12 @@ $(UNIT_RUN): $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB) \
 		$(CHECK_LIBS) $(TOOL_LIBS)
 
+# Drivers that need more than libsockkit name their libraries here.
+sk-smtpd_LIBS = $(shell pkg-config --libs openssl 2>/dev/null)
+
 $(O)/tests/bin/%: tests/drivers/%.c $(LIB) $(HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $($*_LIBS)
 
 check: unit cli
 

@@ -1,0 +1,335 @@
+#!/usr/bin/env bats
+# linechat against real peers started here: redis-server, whoisd,
+# openssl s_server, nc (netcat-openbsd), an SMTP fixture (sk-smtpd), and
+# itself in listen mode; interactive mode under tmux.
+
+load helpers/common
+load helpers/server
+
+setup() {
+	L=$SK_BIN/linechat
+	DB=$SK_ROOT/contrib/whoisd.db
+}
+
+teardown() {
+	if [ -n "${TMUX_SOCK:-}" ]; then
+		tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	fi
+	sk_servers_stop_all
+}
+
+start_redis() {
+	sk_require_cmd redis-server
+	RPORT=$(sk_free_port)
+	sk_server_start redis redis-server --port "$RPORT" --bind 127.0.0.1 \
+		--save '' --appendonly no --dir "$BATS_TEST_TMPDIR"
+	sk_wait_port "$RPORT"
+}
+
+start_whoisd() {
+	WPORT=$(sk_free_port)
+	sk_server_start whoisd "$SK_BIN/whoisd" -f "$DB" -l "127.0.0.1:$WPORT" \
+		--log-stderr
+	sk_wait_port "$WPORT"
+}
+
+# A throwaway CA and a server certificate for localhost / 127.0.0.1.
+make_certs() {
+	sk_require_cmd openssl
+	local d=$BATS_TEST_TMPDIR
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-days 2 -subj /CN=sockkit-test-ca -keyout "$d/ca.key" -out "$d/ca.pem" \
+		2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj /CN=localhost -keyout "$d/srv.key" -out "$d/srv.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$d/ext"
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/ext" -out "$d/srv.pem" 2>/dev/null
+}
+
+@test "linechat: unknown service is a usage error naming it" {
+	run "$L" 127.0.0.1 no-such-service
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no-such-service"* ]]
+	run "$L" 127.0.0.1 70000
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"70000"* ]]
+}
+
+@test "linechat: missing script file and script syntax errors exit 2" {
+	run "$L" -f /nonexistent/script 127.0.0.1 80
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"/nonexistent/script"* ]]
+	printf "'' PING\nTIMEOUT\n" >"$BATS_TEST_TMPDIR/bad.chat"
+	run "$L" -f "$BATS_TEST_TMPDIR/bad.chat" 127.0.0.1 80
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad.chat:2:"* ]]
+}
+
+@test "linechat: refused connection is a network error (exit 3)" {
+	port=$(sk_free_port)
+	run "$L" -c hello 127.0.0.1 "$port"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"connect to 127.0.0.1 port $port: Connection refused"* ]]
+}
+
+@test "linechat -c is the source text's whois client (against whoisd)" {
+	start_whoisd
+	run "$L" -c reggers 127.0.0.1 "$WPORT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Full Name: Quinton, Reg"* ]]
+	[[ "$output" == *"For more information try 'whois help'."* ]]
+}
+
+@test "linechat -v names each attempt and the connection" {
+	start_whoisd
+	run "$L" -v -c reggers localhost "$WPORT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"trying "*" port $WPORT ..."* ]]
+	[[ "$output" == *"connected to localhost.$WPORT ("* ]]
+}
+
+@test "linechat -c with no reply before -i exits 1" {
+	# A peer that never speaks: our own listener.
+	port=$(sk_free_port)
+	sk_server_start mute "$L" -l 127.0.0.1 "$port" -q 5
+	sk_wait_port "$port"
+	run "$L" -i 1 -c hello 127.0.0.1 "$port"
+	[ "$status" -eq 1 ]
+}
+
+@test "linechat script drives redis: PING, SET, GET" {
+	start_redis
+	run "$L" -e "'' PING +PONG 'SET k v' +OK 'GET k' v" 127.0.0.1 "$RPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(redis-cli -p "$RPORT" GET k)" = v ]
+}
+
+@test "linechat script: ABORT string gives exit 4+n" {
+	start_redis
+	run "$L" -e "ABORT BUSY ABORT -ERR '' BOGUSCOMMAND +OK" 127.0.0.1 "$RPORT"
+	[ "$status" -eq 5 ]
+	printf "ABORT -ERR\n'' BOGUSCOMMAND\n+OK\n" >"$BATS_TEST_TMPDIR/s.chat"
+	run "$L" -f "$BATS_TEST_TMPDIR/s.chat" 127.0.0.1 "$RPORT"
+	[ "$status" -eq 4 ]
+}
+
+@test "linechat script: TIMEOUT exits 3" {
+	start_redis
+	run "$L" -e "TIMEOUT 1 '' PING NEVER-SEEN" 127.0.0.1 "$RPORT"
+	[ "$status" -eq 3 ]
+}
+
+@test "linechat script: regex expect" {
+	start_redis
+	run "$L" -e "'' 'INCR n' '~/:[0-9]+/' 'INCR n' ~/:2/" 127.0.0.1 "$RPORT"
+	[ "$status" -eq 0 ]
+}
+
+@test "linechat pipe mode: lines go out with CRLF, replies come back" {
+	start_redis
+	run bash -c "printf 'PING\nECHO hi\n' | '$L' -q 1 127.0.0.1 $RPORT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"+PONG"* ]]
+	[[ "$output" == *"hi"* ]]
+	# What the server sees, byte for byte.
+	port=$(sk_free_port)
+	sk_server_start sink "$L" -l --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	printf 'a\nb\r\nc' | "$L" -q 0 127.0.0.1 "$port"
+	sleep 0.3
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/sink.out" | tr -d ' \n')" = 'a\r\nb\r\nc' ]
+}
+
+@test "linechat --lf and --raw keep line endings as they are" {
+	port=$(sk_free_port)
+	sk_server_start sink "$L" -l --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	printf 'a\nb\n' | "$L" --lf -q 0 127.0.0.1 "$port"
+	sleep 0.3
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/sink.out" | tr -d ' \n')" = 'a\nb\n' ]
+}
+
+@test "linechat --raw is binary safe both ways" {
+	head -c 3000000 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
+	port=$(sk_free_port)
+	sk_server_start sink "$L" -l --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	"$L" --raw -q 0 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/blob"
+	for i in $(seq 1 50); do
+		[ "$(stat -c %s "$BATS_TEST_TMPDIR/sink.out")" -ge 3000000 ] && break
+		sleep 0.1
+	done
+	cmp "$BATS_TEST_TMPDIR/blob" "$BATS_TEST_TMPDIR/sink.out"
+	# And back: the listener sends a file, the client prints it.
+	port=$(sk_free_port)
+	sk_server_start src bash -c "'$L' -l --raw -q 0 127.0.0.1 $port <'$BATS_TEST_TMPDIR/blob'"
+	sk_wait_port "$port"
+	"$L" --raw 127.0.0.1 "$port" </dev/null >"$BATS_TEST_TMPDIR/back"
+	cmp "$BATS_TEST_TMPDIR/blob" "$BATS_TEST_TMPDIR/back"
+}
+
+@test "linechat -l -k accepts one connection after another" {
+	port=$(sk_free_port)
+	sk_server_start keep "$L" -l -k --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	echo one | "$L" -q 0 127.0.0.1 "$port"
+	echo two | "$L" -q 0 127.0.0.1 "$port"
+	sleep 0.3
+	grep -q one "$BATS_TEST_TMPDIR/keep.out"
+	grep -q two "$BATS_TEST_TMPDIR/keep.out"
+}
+
+@test "linechat -u sends each line as a datagram" {
+	sk_require_cmd nc
+	port=$(sk_free_port)
+	sk_server_start udp nc -u -l -W 2 127.0.0.1 "$port"
+	sleep 0.3
+	printf 'first\nsecond\n' | "$L" -u -q 1 127.0.0.1 "$port"
+	sleep 0.3
+	grep -q first "$BATS_TEST_TMPDIR/udp.out"
+	grep -q second "$BATS_TEST_TMPDIR/udp.out"
+}
+
+@test "linechat -U talks to a UNIX socket" {
+	sk_require_cmd nc
+	sock=$BATS_TEST_TMPDIR/s.sock
+	sk_server_start unix bash -c "printf 'hello from unix\n' | nc -lU '$sock'"
+	for i in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	run bash -c "echo hi | '$L' -q 1 -U '$sock'"
+	[[ "$output" == *"hello from unix"* ]]
+	run "$L" -U /nonexistent/dir/sock -c x
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"/nonexistent/dir/sock"* ]]
+}
+
+@test "linechat --tls verifies the certificate; --insecure and --ca work" {
+	make_certs
+	port=$(sk_free_port)
+	# -rev: the server sends every line back reversed.
+	sk_server_start tls openssl s_server -rev -accept "127.0.0.1:$port" \
+		-cert "$BATS_TEST_TMPDIR/srv.pem" -key "$BATS_TEST_TMPDIR/srv.key"
+	sk_wait_port "$port"
+	run "$L" --tls -c hello -i 1 localhost "$port"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *verif* ]]
+	run "$L" --tls --insecure -c hello -i 1 localhost "$port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *olleh* ]]
+	run "$L" --tls --ca "$BATS_TEST_TMPDIR/ca.pem" -v -c hello -i 1 localhost "$port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *olleh* ]]
+	[[ "$output" == *"protocol: TLS"* ]]
+	[[ "$output" == *"subject: CN = localhost"* ]]
+	[[ "$output" == *"issuer: CN = sockkit-test-ca"* ]]
+}
+
+@test "linechat --starttls smtp upgrades, then talks TLS" {
+	make_certs
+	port=$(sk_free_port)
+	sk_server_start smtp "$SK_TBIN/sk-smtpd" "$port" \
+		"$BATS_TEST_TMPDIR/srv.pem" "$BATS_TEST_TMPDIR/srv.key"
+	sk_wait_port "$port"
+	run "$L" --starttls smtp --ca "$BATS_TEST_TMPDIR/ca.pem" -v \
+		-c "NOOP" -i 2 localhost "$port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"250 2.0.0 OK over TLS"* ]]
+	[[ "$output" == *STARTTLS* ]]
+}
+
+@test "linechat --starttls with an unknown protocol is a usage error" {
+	run "$L" --starttls gopher localhost 25
+	[ "$status" -eq 2 ]
+	[[ "$output" == *gopher* ]]
+}
+
+@test "linechat --log records, --replay checks a server in one command" {
+	start_redis
+	redis-cli -p "$RPORT" SET k v >/dev/null
+	run bash -c "printf 'PING\nGET k\n' | '$L' -q 1 --log '$BATS_TEST_TMPDIR/t.log' 127.0.0.1 $RPORT"
+	[ "$status" -eq 0 ]
+	grep -q '^[0-9]* > PING\\r\\n$' "$BATS_TEST_TMPDIR/t.log"
+	grep -q '^[0-9]* < +PONG\\r\\n$' "$BATS_TEST_TMPDIR/t.log"
+	run "$L" --replay "$BATS_TEST_TMPDIR/t.log" 127.0.0.1 "$RPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$L" --fast --replay "$BATS_TEST_TMPDIR/t.log" 127.0.0.1 "$RPORT"
+	[ "$status" -eq 0 ]
+	redis-cli -p "$RPORT" SET k w >/dev/null
+	run "$L" --replay "$BATS_TEST_TMPDIR/t.log" 127.0.0.1 "$RPORT"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"differs"* ]]
+}
+
+@test "linechat never grows without bound on a peer that floods without newlines" {
+	port=$(sk_free_port)
+	sk_server_start flood bash -c "head -c 50000000 /dev/zero | '$L' -l --raw -q 0 127.0.0.1 $port"
+	sk_wait_port "$port"
+	"$L" -c x -i 2 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/got" &
+	pid=$!
+	max=0
+	while kill -0 "$pid" 2>/dev/null; do
+		rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+		[ "${rss:-0}" -gt "$max" ] && max=$rss
+		sleep 0.05
+	done
+	wait "$pid" || true
+	echo "max RSS ${max} kB"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/got")" -eq 50000000 ]
+	[ "$max" -lt 20000 ]
+}
+
+tmux_start() {
+	sk_require_cmd tmux
+	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
+	tmux -S "$TMUX_SOCK" new-session -d -x 120 -y 30 \
+		"env HOME=$BATS_TEST_TMPDIR TERM=xterm $*; sleep 30"
+}
+
+tmux_screen() {
+	tmux -S "$TMUX_SOCK" capture-pane -p
+}
+
+tmux_wait_for() {
+	local i
+	for i in $(seq 1 60); do
+		tmux_screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	tmux_screen
+	return 1
+}
+
+@test "linechat interactive: line editing, replies shown, history per service" {
+	start_redis
+	tmux_start "$L" 127.0.0.1 "$RPORT"
+	tmux_wait_for "connected"
+	# Typed "NG", back to the start, "PI": the line sent is PING.
+	tmux -S "$TMUX_SOCK" send-keys "NG" C-a "PI" Enter
+	tmux_wait_for "+PONG"
+	tmux -S "$TMUX_SOCK" send-keys "ECHO x" Enter
+	tmux_wait_for "\$1"
+	tmux -S "$TMUX_SOCK" send-keys "~." Enter
+	sleep 0.3
+	# libedit stores lines vis(3)-encoded: "ECHO\040x".
+	grep -q 'ECHO.*x' "$BATS_TEST_TMPDIR/.local/state/linechat/$RPORT.history"
+}
+
+@test "linechat interactive: control bytes made visible, half-close reported" {
+	port=$(sk_free_port)
+	sk_server_start peer bash -c "printf 'bell\\a esc\\033[2J nul\\000 cr\\rdone\\r\\n' | '$L' -l --raw -q 1 127.0.0.1 $port"
+	sk_wait_port "$port"
+	tmux_start "$L" 127.0.0.1 "$port"
+	tmux_wait_for "done"
+	screen=$(tmux_screen)
+	echo "$screen"
+	[[ "$screen" == *'bell\x07 esc\x1b[2J nul\0 cr\rdone'* ]]
+	tmux_wait_for "peer closed its side; you may still send"
+	tmux -S "$TMUX_SOCK" send-keys "~." Enter
+}

@@ -1,0 +1,341 @@
+/*
+ * linechat — drive line protocols by hand or by script: interactive,
+ * one-shot, chat(8) scripts, recorded and replayed, over TCP, UDP, UNIX
+ * sockets and TLS.  See linechat(1).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/connect.h"
+#include "sockkit/deadline.h"
+#include "sockkit/err.h"
+#include "sockkit/lineio.h"
+#include "sockkit/listen.h"
+#include "sockkit/num.h"
+#include "linechat/conn.h"
+#include "linechat/linechat.h"
+#include "linechat/script.h"
+#include "linechat/starttls.h"
+#include "linechat/tls.h"
+#include "linechat/transcript.h"
+
+#define SCRIPT_MAX (1024 * 1024)
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: linechat [-46hkuVv] [-c line] [-e script] [-f file] [-i secs]\n"
+	    "                [-q secs] [-s addr] [-w secs] [--ca file] [--fast]\n"
+	    "                [--insecure] [--lf] [--log file] [--raw]\n"
+	    "                [--replay file] [--show-crlf] [--starttls proto]\n"
+	    "                [--tls] host service\n"
+	    "       linechat -l [-k] [options] [addr] service\n"
+	    "       linechat -U path [options]\n");
+	exit(LC_EXIT_USAGE);
+}
+
+enum {
+	OPT_CA = 256, OPT_FAST, OPT_INSECURE, OPT_LF, OPT_LOG, OPT_NOCOLOR,
+	OPT_RAW, OPT_REPLAY, OPT_SHOWCRLF, OPT_STARTTLS, OPT_TLS
+};
+
+static const struct option longopts[] = {
+	{ "ca",		required_argument,	NULL, OPT_CA },
+	{ "fast",	no_argument,		NULL, OPT_FAST },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "insecure",	no_argument,		NULL, OPT_INSECURE },
+	{ "lf",		no_argument,		NULL, OPT_LF },
+	{ "log",	required_argument,	NULL, OPT_LOG },
+	{ "no-color",	no_argument,		NULL, OPT_NOCOLOR },
+	{ "raw",	no_argument,		NULL, OPT_RAW },
+	{ "replay",	required_argument,	NULL, OPT_REPLAY },
+	{ "show-crlf",	no_argument,		NULL, OPT_SHOWCRLF },
+	{ "starttls",	required_argument,	NULL, OPT_STARTTLS },
+	{ "tls",	no_argument,		NULL, OPT_TLS },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static int
+starttls_known(const char *proto)
+{
+	int i;
+
+	for (i = 0; lc_starttls_protos[i] != NULL; i++)
+		if (strcmp(lc_starttls_protos[i], proto) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+secs(const char *what, const char *s, int max)
+{
+	const char *errstr;
+	int v = (int)sk_strtonum(s, 0, max, &errstr);
+
+	if (errstr != NULL)
+		errx(LC_EXIT_USAGE, "%s %s: %s (0-%d)", what, s, errstr, max);
+	return v;
+}
+
+static void
+attempt(void *arg, enum sk_attempt_event ev, const struct sockaddr *sa,
+    socklen_t salen, int error, int64_t ms)
+{
+	char host[SK_ADDRSTRLEN];
+
+	sk_addr_ntop(sa, host, sizeof(host));
+	if (ev == SK_ATTEMPT_START)
+		fprintf(stderr, "trying %s port %d ...\n", host, sk_addr_port(sa));
+	else if (ev == SK_ATTEMPT_FAIL)
+		fprintf(stderr, "%s port %d: %s\n", host, sk_addr_port(sa),
+		    error == ECONNREFUSED ? "refused" : strerror(error));
+	else if (ev == SK_ATTEMPT_CANCEL)
+		fprintf(stderr, "%s port %d: abandoned after %lld ms\n", host,
+		    sk_addr_port(sa), (long long)ms);
+	else
+		fprintf(stderr, "connected to %s (%s) in %lld ms\n",
+		    (const char *)arg, host, (long long)ms);
+}
+
+/* Read a whole script file, bounded. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		err(LC_EXIT_USAGE, "script %s", path);
+	buf = malloc(SCRIPT_MAX + 1);
+	if (buf == NULL)
+		err(LC_EXIT_NET, "script %s", path);
+	n = fread(buf, 1, SCRIPT_MAX + 1, f);
+	if (ferror(f))
+		err(LC_EXIT_USAGE, "script %s", path);
+	fclose(f);
+	if (n > SCRIPT_MAX)
+		errx(LC_EXIT_USAGE, "script %s: longer than %d bytes", path,
+		    SCRIPT_MAX);
+	*len = n;
+	return buf;
+}
+
+/* Open the connection the options ask for; exits on failure. */
+static int
+open_conn(struct lc_opts *o, int *dgram, int *lfd)
+{
+	struct sk_connect_opts co = { .family = o->family, .src_host = o->src };
+	struct sk_err e;
+	char label[SK_HOSTLEN + SK_SERVLEN + 2];
+	int fd;
+
+	*dgram = o->udp;
+	if (o->connect_ms > 0)
+		co.deadline = sk_deadline_in(o->connect_ms);
+	if (o->unix_path != NULL) {
+		fd = sk_unixopen(o->unix_path, SOCK_STREAM, &co, &e);
+	} else if (o->listen) {
+		if (*lfd < 0) {
+			*lfd = sk_listen(o->host, o->service, 8, &e);
+			if (*lfd == -1)
+				errx(e.code == EADDRINUSE || e.code == EACCES ?
+				    LC_EXIT_NET : LC_EXIT_USAGE, "%s", e.msg);
+			if (o->verbose)
+				fprintf(stderr, "listening on port %d\n",
+				    sk_local_port(*lfd, &e));
+		}
+		fd = accept(*lfd, NULL, NULL);
+		if (fd == -1)
+			err(LC_EXIT_NET, "accept");
+		return fd;
+	} else if (o->udp) {
+		fd = sk_udpopen(o->host, o->service, &co, &e);
+	} else {
+		snprintf(label, sizeof(label), "%s.%s", o->host, o->service);
+		if (o->verbose) {
+			co.on_attempt = attempt;
+			co.arg = label;
+		}
+		fd = sk_tcpopen(o->host, o->service, &co, &e);
+	}
+	if (fd == -1)
+		errx(e.code == EINVAL ? LC_EXIT_USAGE : LC_EXIT_NET, "%s", e.msg);
+	return fd;
+}
+
+static int
+run(struct lc_conn *c, struct lc_opts *o, struct lc_script *script,
+    struct lc_transcript *replay)
+{
+	struct sk_err e;
+	struct lc_io io;
+
+	if (o->starttls != NULL) {
+		if (lc_starttls(c->fd, o->starttls, o->host, sk_deadline_in(
+		    o->connect_ms ? o->connect_ms : 10000), o->verbose ? stderr :
+		    NULL, &e) == -1) {
+			fprintf(stderr, "linechat: %s\n", e.msg);
+			return LC_EXIT_NET;
+		}
+	}
+	if ((o->tls || o->starttls != NULL) && lc_start_tls(c, o) == -1)
+		return LC_EXIT_NET;
+	lc_conn_io(c, &io);
+	if (replay != NULL) {
+		struct lc_replay_opts ro;
+
+		lc_replay_opts_init(&ro);
+		ro.fast = o->fast;
+		return lc_replay_run(replay, &io, &ro, stderr);
+	}
+	if (script != NULL) {
+		struct lc_script_opts so = { 0 };
+
+		so.eol = o->raw ? "" : o->lf ? "\n" : "\r\n";
+		return lc_script_run(script, &io, &so);
+	}
+	if (o->nlines > 0)
+		return lc_oneshot(c, o);
+	if (isatty(0) && isatty(1))
+		return lc_interactive(c, o);
+	return lc_relay(c, o);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct lc_opts o = { .quit_secs = -1, .idle_ms = 5000 };
+	struct lc_script *script = NULL;
+	struct lc_transcript *replay = NULL;
+	struct lc_conn c;
+	struct sk_err e;
+	const char *term = getenv("TERM");
+	int ch, fd, dgram, lfd = -1, rc, nargs;
+
+	setlocale(LC_CTYPE, "");
+	while ((ch = getopt_long(argc, argv, "46Vc:e:f:hi:klq:s:U:uvw:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '4': o.family = AF_INET; break;
+		case '6': o.family = AF_INET6; break;
+		case 'V':
+			printf("linechat (sockkit) %s\n", SK_VERSION);
+			return 0;
+		case 'c':
+			if (o.nlines == LC_MAX_LINES)
+				errx(LC_EXIT_USAGE, "-c %s: at most %d lines", optarg,
+				    LC_MAX_LINES);
+			o.lines[o.nlines++] = optarg;
+			break;
+		case 'e': o.script_expr = optarg; break;
+		case 'f': o.script_file = optarg; break;
+		case 'h': usage(); break;
+		case 'i': o.idle_ms = secs("-i", optarg, 86400) * 1000; break;
+		case 'k': o.keep = 1; break;
+		case 'l': o.listen = 1; break;
+		case 'q': o.quit_secs = secs("-q", optarg, 86400); break;
+		case 's': o.src = optarg; break;
+		case 'U': o.unix_path = optarg; break;
+		case 'u': o.udp = 1; break;
+		case 'v': o.verbose++; break;
+		case 'w': o.connect_ms = secs("-w", optarg, 86400) * 1000; break;
+		case OPT_CA: o.ca_file = optarg; break;
+		case OPT_FAST: o.fast = 1; break;
+		case OPT_INSECURE: o.insecure = 1; break;
+		case OPT_LF: o.lf = 1; break;
+		case OPT_LOG: o.log_path = optarg; break;
+		case OPT_NOCOLOR: o.color = -1; break;
+		case OPT_RAW: o.raw = 1; break;
+		case OPT_REPLAY: o.replay_path = optarg; break;
+		case OPT_SHOWCRLF: o.show_crlf = 1; break;
+		case OPT_STARTTLS: o.starttls = optarg; break;
+		case OPT_TLS: o.tls = 1; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	nargs = o.unix_path ? 0 : o.listen ? (argc == 1 ? 1 : 2) : 2;
+	if (argc != nargs)
+		usage();
+	if (o.listen && argc == 1) {
+		o.service = argv[0];
+	} else if (argc == 2) {
+		o.host = argv[0];
+		o.service = argv[1];
+	}
+	if (o.service != NULL && sk_port_parse(o.service, o.udp ? "udp" : "tcp",
+	    &e) == -1)
+		errx(LC_EXIT_USAGE, "%s", e.msg);
+	if ((o.tls || o.starttls) && (o.udp || o.listen || o.unix_path))
+		errx(LC_EXIT_USAGE, "--tls/--starttls: TCP client connections only");
+	if (o.starttls != NULL && !starttls_known(o.starttls))
+		errx(LC_EXIT_USAGE, "--starttls %s: unknown protocol (smtp, imap, "
+		    "pop3)", o.starttls);
+	if (o.ca_file != NULL && access(o.ca_file, R_OK) == -1)
+		err(LC_EXIT_USAGE, "--ca %s", o.ca_file);
+	if (!!o.script_file + !!o.script_expr + !!o.replay_path + (o.nlines > 0) > 1)
+		errx(LC_EXIT_USAGE, "-c, -e, -f and --replay exclude each other");
+	o.color = o.color == 0 && isatty(1) && getenv("NO_COLOR") == NULL &&
+	    term != NULL && strcmp(term, "dumb") != 0;
+
+	/* Everything that can be wrong with the input is found before any
+	 * connection is made. */
+	if (o.script_file != NULL || o.script_expr != NULL) {
+		size_t len;
+		char *text = o.script_file ? slurp(o.script_file, &len) :
+		    strdup(o.script_expr);
+
+		if (o.script_expr)
+			len = strlen(text);
+		script = lc_script_parse(text, len, o.script_file ? o.script_file :
+		    "-e", &e);
+		free(text);
+		if (script == NULL)
+			errx(LC_EXIT_USAGE, "%s", e.msg);
+	}
+	if (o.replay_path != NULL) {
+		replay = lc_transcript_load(o.replay_path, &e);
+		if (replay == NULL)
+			errx(LC_EXIT_USAGE, "%s", e.msg);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	do {
+		fd = open_conn(&o, &dgram, &lfd);
+		lc_conn_init(&c, fd, dgram);
+		if (o.log_path != NULL) {
+			c.log = lc_log_open(o.log_path, o.host ? o.host :
+			    o.unix_path ? o.unix_path : "*", o.service ? o.service :
+			    "", &e);
+			if (c.log == NULL)
+				errx(LC_EXIT_USAGE, "%s", e.msg);
+			lc_log_start(c.log);
+			lc_log_event(c.log, "connected");
+		}
+		rc = run(&c, &o, script, replay);
+		if (c.log != NULL && lc_log_close(c.log, &e) == -1) {
+			warnx("%s", e.msg);
+			if (rc == LC_EXIT_OK)
+				rc = LC_EXIT_NET;
+		}
+		c.log = NULL;
+		lc_conn_close(&c);
+	} while (o.listen && o.keep);
+	if (lfd >= 0)
+		close(lfd);
+	lc_script_free(script);
+	lc_transcript_free(replay);
+	return rc;
+}
