@@ -117,7 +117,7 @@ make_certs() {
 
 @test "linechat script: TIMEOUT exits 3" {
 	start_redis
-	run "$L" -e "TIMEOUT 1 '' PING NEVER-SEEN" 127.0.0.1 "$RPORT"
+	run "$L" -e "TIMEOUT 1 '' PING NEVERSEEN" 127.0.0.1 "$RPORT"
 	[ "$status" -eq 3 ]
 }
 
