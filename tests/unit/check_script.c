@@ -37,7 +37,7 @@ dump_str(char *out, size_t cap, const struct lc_str *s)
 	size_t i, off = 0;
 	char num[32];
 
-	if (s->re != NULL) {
+	if (s->rx != NULL) {
 		cat(out, cap, "re:", 3);
 		cat(out, cap, s->src, strlen(s->src));
 		return;
@@ -161,7 +161,11 @@ static const struct {
 	{ "~//", "t:1:1: empty regex" },
 	{ "~/(/", "t:1:3: bad regex: Unmatched ( or \\(" },
 	{ "~/(a)\\1/", "t:1:6: regex back-references are not supported" },
-	{ "~/(a{100}){200}/", "t:1:14: regex repetition too large" },
+	{ "~/a**/", "t:1:5: regex repetition operator after another" },
+	{ "~/[a-z]{2}*/", "t:1:11: regex repetition operator after another" },
+	{ "~/(((a?)+)*)+/", "t:1:13: regex repetitions nest deeper than 3" },
+	{ "~/a)/", "t:1:4: unmatched ) in regex (write \\) for a literal ))" },
+	{ "~/(a{100}){200}/", "t:1:15: regex repetition too large" },
 	{ "~/((((((((((((((((((((((((((((((((((a/",
 	  "t:1:35: regex nests deeper than 32" },
 	{ "'' x\0y", "t:1:5: NUL byte in script (write \\N)" },
@@ -485,7 +489,9 @@ END_TEST
 START_TEST(run_regex_expects_match_per_line)
 {
 	static const struct chunk ok[] = { CH(1, "x\r\n+OK 42 items\r\n") };
-	static const struct chunk mid[] = { CH(1, "x+OK 42\r\n"), { END, 0, NULL, 0 } };
+	static const struct chunk mid[] = {
+		CH(1, "x+OK 42\r\n"), { END, 0, NULL, 0 },
+	};
 	static const struct chunk nul[] = { CH(1, "a\0b\r\n$3\r\nabc\r\n") };
 	struct fake f;
 

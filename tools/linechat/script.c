@@ -7,7 +7,6 @@
  * a reason that was visible in its text.  The script is linear, so the
  * live ABORT and REPORT lists can be simulated exactly at parse time.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,11 +24,6 @@
 #include "linechat/script.h"
 #include "linechat/script_int.h"
 
-/* glibc's regcomp copies a subexpression for each count of an interval,
- * so nested intervals multiply; keep the result where compiling is
- * instant. */
-#define RX_MAXCOST	1000
-#define RX_MAXDEPTH	32
 
 enum kind { K_EXPECT, K_SEND };
 
@@ -228,10 +222,7 @@ str_free(struct lc_str *s)
 	free(s->b);
 	free(s->src);
 	free(s->pause);
-	if (s->re != NULL) {
-		regfree(s->re);
-		free(s->re);
-	}
+	free(s->rx);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -349,138 +340,32 @@ cook(struct parser *p, size_t from, size_t to, enum kind k, struct lc_str *s)
 }
 
 /*
- * Compile the body w[from..to) of a ~/.../ expect.  \r \n \t become the
- * bytes (POSIX EREs have no such escapes); other backslash pairs are the
- * regex's own.  REG_NEWLINE makes ^ and $ work per line, which is what a
- * line protocol needs.  Back-references and huge repetitions are refused:
- * with them glibc can take exponential time or memory.
+ * Compile the body w[from..to) of a ~/.../ expect (script_rx.c says what
+ * is refused and why).  \r \n \t become the bytes (POSIX EREs have no
+ * such escapes); other backslash pairs are the regex's own.  REG_NEWLINE
+ * makes ^ and $ work per line, which is what a line protocol needs.
  */
 static int
 cook_regex(struct parser *p, size_t from, size_t to, struct lc_str *s)
 {
-	char pat[LC_SCRIPT_MAXSTR + 1], msg[128], cls = 0;
-	size_t i, n = 0, at = p->pos[from], brfirst = 0, d = 0;
-	unsigned long sum[RX_MAXDEPTH + 1], last = 0, lo, hi;
-	int rc, comma, inbr = 0;
+	char pat[LC_SCRIPT_MAXSTR + 1], msg[128];
+	size_t bad;
+	regex_t full, pre;
+	int rc;
 
 	if (set_src(p, s, from - 2, to + 1) < 0)
 		return -1;
-	if (from == to)
-		return perr(p, p->pos[from - 2], "empty regex");
-	if (to - from > LC_SCRIPT_MAXSTR)
-		return perr(p, at, "regex longer than %d bytes",
-		    LC_SCRIPT_MAXSTR);
-	/* sum[d] estimates the automaton size of the group open at depth d
-	 * (glibc copies a subexpression once per interval count); last is
-	 * the size of the atom an interval would repeat. */
-	sum[0] = 0;
-	for (i = from; i <= to; i++) {
-		char c;
-
-		if (sum[d] > RX_MAXCOST || last > RX_MAXCOST)
-			return perr(p, p->pos[i - 1], "regex repetition too large");
-		if (i == to)
-			break;
-		c = p->w[i];
-		if (c == '\\' && i + 1 < to) {
-			c = p->w[++i];
-			if (!inbr && c >= '1' && c <= '9')
-				return perr(p, p->pos[i - 1],
-				    "regex back-references are not supported");
-			if (c == 'r' || c == 'n' || c == 't')
-				pat[n++] = c == 'r' ? '\r' : c == 'n' ? '\n' : '\t';
-			else {
-				pat[n++] = '\\';
-				pat[n++] = c;
-			}
-			if (!inbr)
-				sum[d] += last = 1;
-			continue;
-		}
-		pat[n++] = c;
-		if (inbr) {
-			if (c == '[' && i + 1 < to && p->w[i + 1] != '\0' &&
-			    strchr(":.=", p->w[i + 1]) != NULL)
-				cls = p->w[i + 1];
-			else if (cls && c == cls && i + 1 < to &&
-			    p->w[i + 1] == ']') {
-				pat[n++] = p->w[++i];
-				cls = 0;
-			} else if (!cls && c == ']' && i > brfirst)
-				inbr = 0;
-			continue;
-		}
-		switch (c) {
-		case '[':
-			inbr = 1;
-			cls = 0;
-			if (i + 1 < to && p->w[i + 1] == '^')
-				pat[n++] = p->w[++i];
-			brfirst = i + 1;	/* a ] there is a member */
-			sum[d] += last = 1;
-			continue;
-		case '(':
-			if (d == RX_MAXDEPTH)
-				return perr(p, p->pos[i], "regex nests deeper "
-				    "than %d", RX_MAXDEPTH);
-			sum[++d] = 0;
-			last = 0;
-			continue;
-		case ')':
-			if (d == 0)
-				break;
-			last = sum[d--];
-			sum[d] += last;
-			continue;
-		case '|': case '*': case '?':
-			continue;
-		case '+':		/* glibc: a+ is a copy of a, then a* */
-			sum[d] += last;
-			last *= 2;
-			continue;
-		case '{':
-			break;
-		default:
-			sum[d] += last = 1;
-			continue;
-		}
-		if (c != '{')
-			continue;
-		lo = hi = 0;
-		comma = 0;
-		for (; i + 1 < to && isdigit((unsigned char)p->w[i + 1]); i++) {
-			pat[n++] = p->w[i + 1];
-			if (lo <= RX_MAXCOST)
-				lo = lo * 10 + (unsigned long)(p->w[i + 1] - '0');
-		}
-		if (i + 1 < to && p->w[i + 1] == ',') {
-			comma = 1;
-			pat[n++] = p->w[++i];
-		}
-		for (; i + 1 < to && isdigit((unsigned char)p->w[i + 1]); i++) {
-			pat[n++] = p->w[i + 1];
-			if (hi <= RX_MAXCOST)
-				hi = hi * 10 + (unsigned long)(p->w[i + 1] - '0');
-		}
-		if (!comma)
-			hi = lo;
-		else if (hi == 0)
-			hi = lo + 1;
-		if (hi > RX_MAXCOST)
-			hi = RX_MAXCOST + 1;
-		if (hi > 1)
-			sum[d] += last * (hi - 1);
-		last *= hi > 1 ? hi : 1;
-	}
-	pat[n] = '\0';
-	if ((s->re = malloc(sizeof(*s->re))) == NULL)
+	if (lc_rx_prepare(p->w + from, to - from, pat, &bad, msg,
+	    sizeof(msg)) < 0)
+		return perr(p, to == from ? p->pos[from - 2] :
+		    p->pos[from + bad], "%s", msg);
+	if ((rc = lc_rx_compile(pat, &full, &pre, msg, sizeof(msg))) != 0)
+		return rc == REG_ESPACE ? nomem(p) :
+		    perr(p, p->pos[from], "bad regex: %s", msg);
+	regfree(&full);
+	regfree(&pre);
+	if ((s->rx = strdup(pat)) == NULL)
 		return nomem(p);
-	if ((rc = regcomp(s->re, pat, REG_EXTENDED | REG_NEWLINE)) != 0) {
-		regerror(rc, s->re, msg, sizeof(msg));
-		free(s->re);
-		s->re = NULL;
-		return perr(p, at, "bad regex: %s", msg);
-	}
 	return 0;
 }
 

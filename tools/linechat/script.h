@@ -9,6 +9,12 @@
  * anywhere in a word, as in sh); a line whose first non-blank is '#' is a
  * comment.  Words alternate expect, send, expect, ...; a keyword in an
  * expect position takes the next word as its argument.
+ *
+ * An expect "~/ERE/" is a POSIX extended regex with REG_NEWLINE (^ and $
+ * per line; \r \n \t allowed); back-references, stacked or deeply nested
+ * repetitions and large intervals are refused, since glibc's engine has
+ * no limits of its own (script_rx.c).  A '-' splits expect-send-expect
+ * unless escaped (\-); inside a regex only "/-" ends it.
  */
 #ifndef LINECHAT_SCRIPT_H
 #define LINECHAT_SCRIPT_H
@@ -28,10 +34,9 @@
 #define LC_SCRIPT_WINDOW	(64u << 10)	/* default expect window */
 #define LC_SCRIPT_MINWINDOW	4096
 #define LC_SCRIPT_MAXWINDOW	(64u << 20)
-/* A regex expect is tried over the newest data plus this much older data
- * (glibc regexec can be quadratic in its input); longer matches may be
- * missed. */
-#define LC_SCRIPT_RXSPAN	4096
+/* A regex expect is tried over the newest data plus this much older
+ * data; a match longer than this may be missed. */
+#define LC_SCRIPT_RXSPAN	2048
 
 struct lc_script;
 
@@ -78,7 +83,9 @@ struct lc_script_opts {
  * when the i-th live ABORT string (counting from 0) arrived while an
  * expect was waited for, or LC_EXIT_NET with "out of memory" said.
  * Messages the engine makes end in '\n'; SAY text is passed as written.
- * Memory use is the window plus small constants, whatever the peer sends.
+ * Memory use is the window plus small constants whatever the peer sends
+ * (plus glibc's DFA cache for a regex, dropped every 4 KiB of input).
+ * Each expect waits at most TIMEOUT even if the peer never pauses.
  */
 int lc_script_run(const struct lc_script *s, const struct lc_io *io,
     const struct lc_script_opts *o);

@@ -22,7 +22,7 @@ struct lc_str {
 	char *b;		/* bytes (may hold NUL); NUL-terminated too */
 	size_t n;
 	char *src;		/* as written, for messages */
-	regex_t *re;		/* expect written as ~/.../ */
+	char *rx;		/* expect written ~/.../: its ERE for regcomp */
 	struct lc_pause *pause;
 	size_t npause;
 	unsigned flags;
@@ -52,5 +52,22 @@ struct lc_script {
 	struct lc_step *step;
 	size_t nstep, cap;
 };
+
+/*
+ * Check the n-byte body of a ~/.../ and translate it into pat (room for
+ * LC_SCRIPT_MAXSTR + 1 bytes) for lc_rx_compile().  Returns 0, or -1 with
+ * msg filled and *bad the offset in body of the byte to blame.
+ */
+int lc_rx_prepare(const char *body, size_t n, char *pat, size_t *bad,
+    char *msg, size_t msglen);
+
+/*
+ * Compile rx (REG_EXTENDED | REG_NEWLINE) into full, and into pre as
+ * "^(.|\n)*(rx)", a filter that tells in one pass whether full matches
+ * anywhere (glibc tries full at every start: quadratic).  Returns 0, or
+ * the regcomp error with its text in err; nothing to free then.
+ */
+int lc_rx_compile(const char *rx, regex_t *full, regex_t *pre, char *err,
+    size_t errlen);
 
 #endif

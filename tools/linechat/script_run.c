@@ -22,7 +22,11 @@
 #include "linechat/script.h"
 #include "linechat/script_int.h"
 
-#define STEP		4096	/* bytes searched at a time */
+#define STEP		2048	/* bytes searched at a time */
+/* glibc caches DFA states per compiled regex and never drops them; a
+ * peer can make a new one per byte for some patterns, so the regexes of
+ * the current expect are compiled afresh after this much input. */
+#define RX_RESET	4096
 #define RLINE_MAX	(2 * LC_SCRIPT_MAXSTR)	/* REPORT: line kept */
 #define RSHOW_MAX	256	/* REPORT: longest line shown */
 
@@ -45,6 +49,9 @@ struct run {
 	size_t nabort;
 	const struct lc_str *report[LC_SCRIPT_MAXREPORT];
 	size_t nreport;
+	regex_t full, pre;	/* the current expect's ~/.../, compiled */
+	int rx_ok;
+	size_t rx_fed;		/* bytes regexec saw since compiling */
 	char rline[RLINE_MAX];	/* the line being received, for REPORT */
 	size_t rlen;
 	int rdone;		/* rline's line has been reported */
@@ -191,8 +198,7 @@ consume(struct run *r, size_t n)
 
 /* The end of the first match of want in win[from..to), or SIZE_MAX. */
 static size_t
-match_end(const struct run *r, const struct lc_str *want, size_t from,
-    size_t to)
+match_end(struct run *r, const struct lc_str *want, size_t from, size_t to)
 {
 	regmatch_t m;
 	int flags = REG_STARTEND | REG_NOTEOL;
@@ -200,18 +206,51 @@ match_end(const struct run *r, const struct lc_str *want, size_t from,
 
 	if (to <= from)
 		return SIZE_MAX;
-	if (want->re == NULL) {
+	if (want->rx == NULL) {
 		hit = memmem(r->win + from, to - from, want->b, want->n);
 		return hit == NULL ? SIZE_MAX : (size_t)(hit - r->win) + want->n;
 	}
+	r->rx_fed += to - from;
+	m.rm_so = 0;
+	m.rm_eo = (regoff_t)(to - from);
+	if (regexec(&r->pre, r->win + from, 1, &m, flags) != 0)
+		return SIZE_MAX;
 	/* ^ may match at from only if a line starts there. */
 	if (from > 0 ? r->win[from - 1] != '\n' : !r->bol)
 		flags |= REG_NOTBOL;
 	m.rm_so = 0;
 	m.rm_eo = (regoff_t)(to - from);
-	if (regexec(want->re, r->win + from, 1, &m, flags) != 0)
+	if (regexec(&r->full, r->win + from, 1, &m, flags) != 0)
 		return SIZE_MAX;
 	return from + (size_t)m.rm_eo;
+}
+
+static void
+rx_free(struct run *r)
+{
+	if (r->rx_ok) {
+		regfree(&r->full);
+		regfree(&r->pre);
+		r->rx_ok = 0;
+	}
+}
+
+/* (Re)compile want's regex when it has none or has seen RX_RESET bytes. */
+static int
+rx_fresh(struct run *r, const struct lc_str *want)
+{
+	char msg[128];
+
+	if (want->rx == NULL || (r->rx_ok && r->rx_fed < RX_RESET))
+		return 0;
+	rx_free(r);
+	r->rx_fed = 0;
+	if (lc_rx_compile(want->rx, &r->full, &r->pre, msg, sizeof(msg)) != 0) {
+		say(r, "linechat: regex %s: %s\n", want->src, msg);
+		return -1;
+	}
+	r->rx_ok = 1;
+	return 0;
 }
 
 /* Where a search for want that already covered [0..scanned) resumes:
@@ -219,14 +258,14 @@ match_end(const struct run *r, const struct lc_str *want, size_t from,
 static size_t
 resume(const struct run *r, const struct lc_str *want)
 {
-	size_t back = want->re != NULL ? LC_SCRIPT_RXSPAN : want->n - 1;
+	size_t back = want->rx != NULL ? LC_SCRIPT_RXSPAN : want->n - 1;
 
 	return r->scanned > back ? r->scanned - back : 0;
 }
 
 /*
  * Search the unsearched part of the window.  Returns 0 (want matched and
- * consumed), LC_EXIT_ABORT + i, or NOTFOUND.
+ * consumed), LC_EXIT_ABORT + i, NOTFOUND, or LC_EXIT_NET (said why).
  */
 static int
 search(struct run *r, const struct lc_str *want)
@@ -236,6 +275,8 @@ search(struct run *r, const struct lc_str *want)
 	int who;
 
 	while (r->scanned < r->len) {
+		if (rx_fresh(r, want) < 0)
+			return LC_EXIT_NET;
 		end = r->len - r->scanned > STEP ? r->scanned + STEP : r->len;
 		best = match_end(r, want, resume(r, want), end);
 		who = best != SIZE_MAX ? 0 : NOTFOUND;
@@ -268,7 +309,7 @@ search(struct run *r, const struct lc_str *want)
 
 /* Returns 0, LC_EXIT_ABORT + i, TIMEDOUT, or LC_EXIT_NET (said why). */
 static int
-wait_for(struct run *r, const struct lc_str *want)
+wait_for1(struct run *r, const struct lc_str *want)
 {
 	char shown[256];
 	int64_t deadline;
@@ -276,8 +317,6 @@ wait_for(struct run *r, const struct lc_str *want)
 	ssize_t n;
 	int rc;
 
-	if (want->n == 0 && want->re == NULL)
-		return 0;		/* '': expect nothing */
 	if (r->o->verbose)
 		say(r, "linechat: expect \"%s\"\n",
 		    vis(want->src, strlen(want->src), shown, sizeof(shown), 1));
@@ -314,6 +353,18 @@ wait_for(struct run *r, const struct lc_str *want)
 			    shown, strerror(errno));
 		return LC_EXIT_NET;
 	}
+}
+
+static int
+wait_for(struct run *r, const struct lc_str *want)
+{
+	int rc;
+
+	if (want->n == 0 && want->rx == NULL)
+		return 0;		/* '': expect nothing */
+	rc = wait_for1(r, want);
+	rx_free(r);
+	return rc;
 }
 
 /* ---- sending ---------------------------------------------------------- */
