@@ -152,7 +152,7 @@ $(O)/bench/bin/%: bench/%.c $(LIB) $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(TDRV)
 	@for s in bench/*.sh; do echo "== $$s"; SK_BIN=$(abspath $(BIN_DIR)) \
 		SK_BENCH=$(abspath $(O)/bench/bin) bash $$s || exit 1; done
 

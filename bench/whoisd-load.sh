@@ -5,8 +5,14 @@
 # asserted.  WDB_RECORDS overrides the record count.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bench=${SK_BENCH:-$root/bench/bin}
 n=${WDB_RECORDS:-1000000}
+if [ -z "${SK_BENCH:-}" ]; then
+	# Run by hand: build the helpers outside the tree, like the others.
+	O=${O:-/tmp/sockkit-bench}
+	make -s -C "$root" O="$O" "$O/bench/bin/gendb" "$O/bench/bin/wdb_load"
+	SK_BENCH=$O/bench/bin
+fi
+bench=$SK_BENCH
 for b in gendb wdb_load; do
 	if [ ! -x "$bench/$b" ]; then
 		echo "whoisd-load: $bench/$b missing; run 'make bench'" >&2
