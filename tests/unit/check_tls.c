@@ -23,6 +23,28 @@
 #include "sockkit/err.h"
 #include "linechat/starttls.h"
 #include "linechat/tls.h"
+#include "linechat/conn.h"
+
+/* Deadline-bound I/O goes through struct lc_conn, as in the tool. */
+static ssize_t
+tls_read_wait(struct lc_tls *t, void *buf, size_t n, int64_t deadline)
+{
+	struct lc_conn c;
+
+	lc_conn_init(&c, lc_tls_fd(t), 0);
+	c.tls = t;
+	return lc_conn_read_wait(&c, buf, n, deadline);
+}
+
+static int
+tls_write_all(struct lc_tls *t, const void *buf, size_t n, int64_t deadline)
+{
+	struct lc_conn c;
+
+	lc_conn_init(&c, lc_tls_fd(t), 0);
+	c.tls = t;
+	return lc_conn_write_all(&c, buf, n, deadline);
+}
 #include "unit.h"
 
 /*
@@ -320,9 +342,9 @@ assert_echo(struct lc_tls *t, const char *line)
 	size_t n = strlen(line), got = 0;
 	ssize_t r;
 
-	ck_assert_int_eq(lc_tls_write_all(t, line, n, sk_deadline_in(2000)), 0);
+	ck_assert_int_eq(tls_write_all(t, line, n, sk_deadline_in(2000)), 0);
 	while (got < n) {
-		r = lc_tls_read_wait(t, buf + got, sizeof(buf) - got,
+		r = tls_read_wait(t, buf + got, sizeof(buf) - got,
 		    sk_deadline_in(2000));
 		ck_assert_msg(r > 0, "read %zd: %s", r, strerror(errno));
 		got += (size_t)r;
@@ -506,14 +528,14 @@ START_TEST(tls_half_close_still_reads_reply_then_clean_eof)
 	t = tls_to(&s, SRV_ECHO, &fd, "localhost", 1, 0, sk_deadline_in(3000),
 	    &e);
 	ck_assert_msg(t != NULL, "%s", e.msg);
-	ck_assert_int_eq(lc_tls_write_all(t, "last\n", 5, sk_deadline_in(1000)),
+	ck_assert_int_eq(tls_write_all(t, "last\n", 5, sk_deadline_in(1000)),
 	    0);
 	ck_assert_int_eq(lc_tls_shutdown(t, sk_deadline_in(1000)), 0);
 	ck_assert_int_eq(lc_tls_shutdown(t, sk_deadline_in(1000)), 0);
-	ck_assert_int_eq(lc_tls_read_wait(t, buf, sizeof(buf),
+	ck_assert_int_eq(tls_read_wait(t, buf, sizeof(buf),
 	    sk_deadline_in(2000)), 5);
 	ck_assert(memcmp(buf, "last\n", 5) == 0);
-	ck_assert_int_eq(lc_tls_read_wait(t, buf, sizeof(buf),
+	ck_assert_int_eq(tls_read_wait(t, buf, sizeof(buf),
 	    sk_deadline_in(2000)), 0);
 	ck_assert_int_eq(lc_tls_eof_unexpected(t), 0);
 	ck_assert_int_eq(lc_tls_write(t, "x", 1), -1);
@@ -534,13 +556,13 @@ START_TEST(tls_eof_without_close_notify_is_eof_but_flagged)
 	t = tls_to(&s, SRV_TRUNCATE, &fd, "localhost", 1, 0,
 	    sk_deadline_in(3000), &e);
 	ck_assert_msg(t != NULL, "%s", e.msg);
-	ck_assert_int_eq(lc_tls_read_wait(t, buf, sizeof(buf),
+	ck_assert_int_eq(tls_read_wait(t, buf, sizeof(buf),
 	    sk_deadline_in(2000)), 4);
-	r = lc_tls_read_wait(t, buf, sizeof(buf), sk_deadline_in(2000));
+	r = tls_read_wait(t, buf, sizeof(buf), sk_deadline_in(2000));
 	ck_assert_msg(r == 0, "read %zd: %s", r, lc_tls_errstr(t));
 	ck_assert_int_eq(lc_tls_eof_unexpected(t), 1);
 	ck_assert_int_eq(lc_tls_read(t, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(lc_tls_write_all(t, "x", 1, sk_deadline_in(500)), -1);
+	ck_assert_int_eq(tls_write_all(t, "x", 1, sk_deadline_in(500)), -1);
 	ck_assert_msg(strstr(lc_tls_errstr(t), "close_notify") != NULL, "%s",
 	    lc_tls_errstr(t));
 	ck_assert_int_eq(lc_tls_shutdown(t, sk_deadline_in(500)), -1);

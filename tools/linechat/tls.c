@@ -573,58 +573,6 @@ lc_tls_shutdown(struct lc_tls *t, int64_t deadline)
 	}
 }
 
-ssize_t
-lc_tls_read_wait(struct lc_tls *t, void *buf, size_t n, int64_t deadline)
-{
-	struct sk_err e;
-	ssize_t r;
-	int w;
-
-	for (;;) {
-		if ((r = lc_tls_read(t, buf, n)) >= 0 || errno != EAGAIN)
-			return r;
-		w = sk_wait(t->fd, (short)t->want, deadline, &e);
-		if (w == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (w < 0) {
-			errno = e.code;
-			return -1;
-		}
-	}
-}
-
-int
-lc_tls_write_all(struct lc_tls *t, const void *buf, size_t n,
-    int64_t deadline)
-{
-	const char *p = buf;
-	struct sk_err e;
-	ssize_t r;
-	int w;
-
-	while (n > 0) {
-		if ((r = lc_tls_write(t, p, n)) > 0) {
-			p += r;
-			n -= (size_t)r;
-			continue;
-		}
-		if (r == 0 || errno != EAGAIN)
-			return -1;
-		w = sk_wait(t->fd, (short)t->want, deadline, &e);
-		if (w == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (w < 0) {
-			errno = e.code;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* ===== describe ======================================================= */
 
 struct out {

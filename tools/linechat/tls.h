@@ -90,15 +90,8 @@ int lc_tls_shutdown(struct lc_tls *t, int64_t deadline);
 
 /* ===== deadline helpers (struct lc_io style) ========================== */
 
-/* Read what is available, up to n bytes, waiting until deadline: > 0,
- * 0 at EOF, -1 with errno ETIMEDOUT or as lc_tls_read. */
-ssize_t lc_tls_read_wait(struct lc_tls *t, void *buf, size_t n,
-    int64_t deadline);
-
-/* Write all n bytes before deadline: 0, or -1 with errno (ETIMEDOUT, or
- * as lc_tls_write). */
-int lc_tls_write_all(struct lc_tls *t, const void *buf, size_t n,
-    int64_t deadline);
+/* Waiting with a deadline is conn.h's job (lc_conn_read_wait,
+ * lc_conn_write_all): one loop for plain and TLS connections. */
 
 /* ===== reporting ====================================================== */
 
