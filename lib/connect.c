@@ -24,6 +24,9 @@
  * returns more than a dozen. */
 #define MAX_ADDRS 64
 
+/* What a NULL struct sk_connect_opts means: every field zero. */
+static const struct sk_connect_opts default_opts;
+
 struct attempt {
 	const struct addrinfo *ai;
 	int fd;
@@ -284,12 +287,12 @@ race(struct race *r, const char *name, struct sk_err *e)
 
 static int
 race_init(struct race *r, const struct sk_connect_opts *o,
-    const struct sk_connect_opts *defaults, struct sk_err *e)
+    struct sk_err *e)
 {
 	int64_t dl;
 
 	memset(r, 0, sizeof(*r));
-	r->o = o != NULL ? o : defaults;
+	r->o = o != NULL ? o : &default_opts;
 	r->t0 = sk_now_ms();
 	dl = r->o->deadline;
 	r->deadline = dl == 0 ? SK_NEVER : dl;
@@ -305,12 +308,11 @@ int
 sk_tcpopen_ai(const struct addrinfo *list, const struct sk_connect_opts *o,
     struct sk_err *e)
 {
-	static const struct sk_connect_opts defaults;
 	struct race r;
 	char name[SK_ADDRSTRLEN];
 	int fd;
 
-	if (race_init(&r, o, &defaults, e) == -1)
+	if (race_init(&r, o, e) == -1)
 		return -1;
 	r.naddr = interleave(list, r.o->family, r.order);
 	if (r.naddr == 0) {
@@ -329,7 +331,6 @@ int
 sk_tcpopen(const char *host, const char *service,
     const struct sk_connect_opts *o, struct sk_err *e)
 {
-	static const struct sk_connect_opts defaults;
 	struct addrinfo *res;
 	struct race r;
 	char name[SK_HOSTLEN + SK_SERVLEN + 8];
@@ -338,7 +339,7 @@ sk_tcpopen(const char *host, const char *service,
 	if (service == NULL || *service == '\0')
 		return sk_err_set(e, EINVAL, "connect to %s: no service or port",
 		    host ? host : "localhost");
-	if (race_init(&r, o, &defaults, e) == -1)
+	if (race_init(&r, o, e) == -1)
 		return -1;
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_STREAM, 0, &res,
 	    e) == -1) {
@@ -365,12 +366,11 @@ int
 sk_udpopen(const char *host, const char *service,
     const struct sk_connect_opts *o, struct sk_err *e)
 {
-	static const struct sk_connect_opts defaults;
 	struct addrinfo *res, *ai;
 	struct race r;
 	int fd = -1;
 
-	if (race_init(&r, o, &defaults, e) == -1)
+	if (race_init(&r, o, e) == -1)
 		return -1;
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_DGRAM, 0, &res,
 	    e) == -1)
