@@ -213,15 +213,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Held from the start: the loop reads them from a signalfd, and a
 	 * SIGHUP that comes while the database loads must not kill us. */
-	if (!inetd) {
-		sigset_t set;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-	}
+	if (!inetd)
+		sys_hold_signals(1, NULL);
 	w.cfg = &cfg;
 	sk_log_open(&w.log, "whoisd", cfg.log_stderr);
 
@@ -253,12 +246,8 @@ main(int argc, char **argv)
 		inetd = 1;
 	}
 
-	if (inetd) {
-		sigset_t set;
-
-		sigemptyset(&set);
-		sigprocmask(SIG_SETMASK, &set, NULL);
-	}
+	if (inetd)
+		sys_hold_signals(0, NULL);
 	if (whoisd_load(&w, &e) == -1)
 		errx(e.code == ENOENT || e.code == EACCES || e.code == EINVAL ?
 		    WHOISD_EXIT_USAGE : WHOISD_EXIT_SYS, "%s", e.msg);

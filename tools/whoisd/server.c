@@ -412,11 +412,7 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	sigset_t set;
 	int i, rc = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	sys_hold_signals(1, &set);
 	s.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	s.loop = sk_loop_new(cfg->max_clients + 64, &e);
 	s.lim = limits_new(cfg->per_ip, cfg->rate, cfg->burst, &e);

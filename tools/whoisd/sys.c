@@ -96,3 +96,17 @@ sys_raise_nofile(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
+
+void
+sys_hold_signals(int hold, sigset_t *set)
+{
+	sigset_t local;
+
+	if (set == NULL)
+		set = &local;
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, set, NULL);
+}

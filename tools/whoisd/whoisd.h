@@ -6,6 +6,7 @@
 #define WHOISD_WHOISD_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -109,5 +110,8 @@ int serve_loop(struct whoisd *w, const int *fds, int nfds);
 int sys_drop_privileges(const char *user, struct sk_err *e);
 int sys_daemonize(const char *pidfile, int detach, struct sk_err *e);
 void sys_raise_nofile(void);
+/* Block (hold) or unblock the signals the event loop reads from a
+ * signalfd: SIGHUP, SIGTERM, SIGINT.  set (may be NULL) gets that set. */
+void sys_hold_signals(int hold, sigset_t *set);
 
 #endif
