@@ -148,7 +148,7 @@ fuzz-smoke: fuzz
 	done
 
 # --- benchmarks ---------------------------------------------------------------
-$(O)/bench/bin/%: bench/%.c $(LIB) $(HDR)
+$(O)/bench/bin/%: bench/%.c $(LIB) $(HDR) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 

@@ -20,6 +20,7 @@
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/listen.h"
+#include "bench.h"
 #include "sockkit/num.h"
 
 static void
@@ -41,14 +42,8 @@ main(int argc, char **argv)
 	int fd;
 
 	if (argc == 3 && strcmp(argv[1], "serve") == 0) {
-		FILE *f;
-		int lfd = sk_listen("127.0.0.1", "0", 4096, &e);
+		int lfd = bench_listen(argv[2], 4096);
 
-		if (lfd == -1)
-			errx(3, "%s", e.msg);
-		f = fopen(argv[2], "w");
-		fprintf(f, "%d\n", sk_local_port(lfd, &e));
-		fclose(f);
 		for (;;) {
 			fd = accept(lfd, NULL, NULL);
 			if (fd >= 0)

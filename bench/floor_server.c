@@ -14,6 +14,7 @@
 
 #include "sockkit/err.h"
 #include "sockkit/listen.h"
+#include "bench.h"
 
 static const char answer[] =
     "There were 1 matches on your request.\r\n\r\n"
@@ -30,20 +31,13 @@ int
 main(int argc, char **argv)
 {
 	struct epoll_event ev, evs[256];
-	struct sk_err e;
 	char buf[1024];
 	int lfd, ep, n, i, fd;
 	ssize_t got;
-	FILE *f;
 
 	if (argc != 2)
 		errx(2, "usage: floor_server PORTFILE");
-	lfd = sk_listen("127.0.0.1", "0", 4096, &e);
-	if (lfd == -1)
-		errx(3, "%s", e.msg);
-	f = fopen(argv[1], "w");
-	fprintf(f, "%d\n", sk_local_port(lfd, &e));
-	fclose(f);
+	lfd = bench_listen(argv[1], 4096);
 	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	ep = epoll_create1(0);
 	ev.events = EPOLLIN;

@@ -11,25 +11,19 @@
 
 #include "sockkit/err.h"
 #include "sockkit/listen.h"
+#include "bench.h"
 
 int
 main(int argc, char **argv)
 {
 	static char buf[1 << 20];
-	struct sk_err e;
 	unsigned long long total;
 	ssize_t n;
-	FILE *f;
 	int lfd, fd;
 
 	if (argc != 2)
 		errx(2, "usage: sink PORTFILE");
-	lfd = sk_listen("127.0.0.1", "0", 16, &e);
-	if (lfd == -1)
-		errx(3, "%s", e.msg);
-	f = fopen(argv[1], "w");
-	fprintf(f, "%d\n", sk_local_port(lfd, &e));
-	fclose(f);
+	lfd = bench_listen(argv[1], 16);
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd == -1)
