@@ -57,7 +57,7 @@ main(int argc, char **argv)
 		errx(2, "N %s: %s", argv[3], errstr);
 	t0 = sk_now_ms();
 	if (strcmp(argv[1], "sk") == 0) {
-		struct sk_connect_opts o = { 0 };
+		struct sk_connect_opts o = SK_CONNECT_OPTS_INIT;
 
 		for (i = 0; i < n; i++) {
 			o.deadline = sk_deadline_in(5000);

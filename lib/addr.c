@@ -207,27 +207,6 @@ sk_port_parse(const char *service, const char *proto, struct sk_err *e)
 	return port_parse(service, proto, 0, e);
 }
 
-static int
-gai_code(int rc)
-{
-	switch (rc) {
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-	case EAI_SERVICE:
-		return ENOENT;
-	case EAI_AGAIN:
-		return EAGAIN;
-	case EAI_MEMORY:
-		return ENOMEM;
-	case EAI_SYSTEM:
-		return errno;
-	default:
-		return EINVAL;
-	}
-}
-
 int
 sk_addr_resolve(const char *host, const char *service, int family,
     int socktype, int flags, struct addrinfo **res, struct sk_err *e)
@@ -256,10 +235,7 @@ sk_addr_resolve(const char *host, const char *service, int family,
 	if (rc == 0)
 		return 0;
 	*res = NULL;
-	if (rc == EAI_SYSTEM)
-		return sk_err_sys(e, "host %.*s%s", QUOTE(host ? host : "*"));
-	return sk_err_set(e, gai_code(rc), "host %.*s%s: %s",
-	    QUOTE(host ? host : "*"), gai_strerror(rc));
+	return sk_err_gai(e, rc, "host %.*s%s", QUOTE(host ? host : "*"));
 }
 
 /* ---- formatting ---------------------------------------------------------- */

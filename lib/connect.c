@@ -24,8 +24,8 @@
  * returns more than a dozen. */
 #define MAX_ADDRS 64
 
-/* What a NULL struct sk_connect_opts means: every field zero. */
-static const struct sk_connect_opts default_opts;
+/* What a NULL struct sk_connect_opts means: defaults, no deadline. */
+static const struct sk_connect_opts default_opts = SK_CONNECT_OPTS_INIT;
 
 struct attempt {
 	const struct addrinfo *ai;
@@ -289,13 +289,10 @@ static int
 race_init(struct race *r, const struct sk_connect_opts *o,
     struct sk_err *e)
 {
-	int64_t dl;
-
 	memset(r, 0, sizeof(*r));
 	r->o = o != NULL ? o : &default_opts;
 	r->t0 = sk_now_ms();
-	dl = r->o->deadline;
-	r->deadline = dl == 0 ? SK_NEVER : dl;
+	r->deadline = r->o->deadline;
 	if (r->o->src_host != NULL || r->o->src_port != NULL) {
 		if (sk_addr_resolve(r->o->src_host, r->o->src_port ? r->o->src_port
 		    : "0", r->o->family, SOCK_STREAM, AI_PASSIVE, &r->src, e) == -1)
@@ -412,7 +409,7 @@ sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
 {
 	struct sockaddr_un sun;
 	socklen_t len;
-	int64_t deadline = o != NULL && o->deadline != 0 ? o->deadline : SK_NEVER;
+	int64_t deadline = o != NULL ? o->deadline : SK_NEVER;
 	int fd, soerr = 0, rc;
 	socklen_t sl = sizeof(soerr);
 
@@ -425,6 +422,10 @@ sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
 		/* EAGAIN here is a full backlog, not a connect in progress. */
 		if (errno != EINPROGRESS) {
 			sk_err_sys(e, "connect to %s", path);
+			/* No socket file means no server there: refused, not
+			 * a bad argument (servers create their own paths). */
+			if (e != NULL && errno == ENOENT)
+				e->kind = SK_ERR_REFUSED;
 			close(fd);
 			return -1;
 		}

@@ -12,6 +12,7 @@
 #define SOCKKIT_CONNECT_H
 
 #include <stdint.h>
+#include "sockkit/deadline.h"
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -37,9 +38,12 @@ typedef void sk_attempt_cb(void *arg, enum sk_attempt_event ev,
 #define SK_CONN_SEQUENTIAL 0x2	/* no racing: wait for each attempt to end */
 #define SK_CONN_NODELAY    0x4	/* set TCP_NODELAY on the result */
 
+/* Options start from SK_CONNECT_OPTS_INIT: the deadline is an absolute
+ * time like everywhere else, so a zeroed struct means SK_NOW (fail at once
+ * unless the connect completes immediately), not "no deadline". */
 struct sk_connect_opts {
 	int family;		/* AF_UNSPEC (0), AF_INET or AF_INET6 */
-	int64_t deadline;	/* absolute (sk_deadline_in()); 0 = SK_NEVER */
+	int64_t deadline;	/* absolute (sk_deadline_in()), SK_NEVER or SK_NOW */
 	int stagger_ms;		/* 0 = SK_STAGGER_DEFAULT */
 	int flags;
 	const char *src_host;	/* optional source address to bind */
@@ -47,6 +51,7 @@ struct sk_connect_opts {
 	sk_attempt_cb *on_attempt;
 	void *arg;
 };
+#define SK_CONNECT_OPTS_INIT { .deadline = SK_NEVER }
 
 /*
  * Connect a TCP socket to host/service.  service is a name from

@@ -3,7 +3,10 @@
  * alarm(2)+setjmp timeouts, done with poll(2) and no signals.
  *
  * A deadline is an absolute CLOCK_MONOTONIC time in milliseconds, or
- * SK_NEVER for "wait forever".  Blocking libsockkit calls take one.
+ * SK_NEVER for "wait forever".  Blocking libsockkit calls take one.  Every
+ * header means the same by the two named values: SK_NEVER waits forever;
+ * SK_NOW (0, a time long past) does not wait at all: a call given SK_NOW
+ * does what it can without blocking and reports a timeout otherwise.
  */
 #ifndef SOCKKIT_DEADLINE_H
 #define SOCKKIT_DEADLINE_H
@@ -13,6 +16,7 @@
 struct sk_err;
 
 #define SK_NEVER INT64_MAX
+#define SK_NOW   0
 
 /* Monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 int64_t sk_now_ms(void);

@@ -30,13 +30,13 @@ listen_in_ns() {
 @test "tcpopen reports a refused loopback port with address and port" {
 	port=$(sk_free_port)
 	run "$CONNECT" 127.0.0.1 "$port"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[ "$output" = "sk-connect: connect to 127.0.0.1 port $port: Connection refused" ]
 }
 
 @test "tcpopen rejects an unknown service with a clear error" {
 	run "$CONNECT" 127.0.0.1 no-such-service
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"service no-such-service: unknown tcp service"* ]]
 }
 

@@ -31,7 +31,7 @@ show(void *arg, enum sk_attempt_event ev, const struct sockaddr *sa,
 int
 main(int argc, char **argv)
 {
-	struct sk_connect_opts o = { 0 };
+	struct sk_connect_opts o = SK_CONNECT_OPTS_INIT;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct sk_err e;

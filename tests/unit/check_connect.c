@@ -75,8 +75,7 @@ START_TEST(tcpopen_resolves_service_name_to_port)
 {
 	struct sk_err e;
 	struct trace t = { 0 };
-	struct sk_connect_opts o = { .on_attempt = record, .arg = &t,
-	    .deadline = 0 };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .on_attempt = record, .arg = &t };
 	int fd, port, lfd = -1;
 
 	o.deadline = sk_deadline_in(2000);
@@ -119,7 +118,7 @@ START_TEST(tcpopen_ai_moves_on_from_refused_address)
 {
 	struct sk_err e;
 	struct trace t = { 0 };
-	struct sk_connect_opts o = { .on_attempt = record, .arg = &t };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .on_attempt = record, .arg = &t };
 	char a[32], b[32];
 	const char *hp[2] = { a, b };
 	struct addrinfo *ai;
@@ -149,7 +148,7 @@ START_TEST(tcpopen_ai_races_past_blackholed_address_after_stagger)
 {
 	struct sk_err e;
 	struct trace t = { 0 };
-	struct sk_connect_opts o = { .on_attempt = record, .arg = &t };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .on_attempt = record, .arg = &t };
 	char a[32], b[32];
 	const char *hp[2] = { a, b };
 	struct addrinfo *ai;
@@ -183,7 +182,7 @@ END_TEST
 START_TEST(tcpopen_honours_overall_deadline)
 {
 	struct sk_err e;
-	struct sk_connect_opts o = { 0 };
+	struct sk_connect_opts o = SK_CONNECT_OPTS_INIT;
 	char svc[16];
 	int bport, filler, bh = ut_blackhole(&bport, &filler);
 	int64_t t0, el;
@@ -206,7 +205,7 @@ START_TEST(tcpopen_sequential_waits_for_each_attempt)
 {
 	struct sk_err e;
 	struct trace t = { 0 };
-	struct sk_connect_opts o = { .on_attempt = record, .arg = &t,
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .on_attempt = record, .arg = &t,
 	    .flags = SK_CONN_SEQUENTIAL };
 	char a[32], b[32];
 	const char *hp[2] = { a, b };
@@ -232,7 +231,7 @@ END_TEST
 START_TEST(tcpopen_binds_requested_source_port)
 {
 	struct sk_err e;
-	struct sk_connect_opts o = { .src_host = "127.0.0.1" };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .src_host = "127.0.0.1" };
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char svc[16], src[16];
@@ -253,7 +252,7 @@ END_TEST
 START_TEST(tcpopen_family_choice_filters_addresses)
 {
 	struct sk_err e;
-	struct sk_connect_opts o = { .family = AF_INET6 };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .family = AF_INET6 };
 	char svc[16];
 	int port, lfd = ut_listener(AF_INET, &port);
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sockkit/err.h"
+
 struct lc_io {
 	void *arg;
 	/* Read what is available, up to n bytes, waiting until deadline
@@ -25,11 +27,12 @@ struct lc_io {
 	void (*say)(void *arg, const char *msg, size_t n);
 };
 
-/* Exit codes shared by every linechat mode (linechat(1)). */
-#define LC_EXIT_OK	0
-#define LC_EXIT_NOREPLY	1	/* no reply, or replay differs */
-#define LC_EXIT_USAGE	2	/* usage or script error */
-#define LC_EXIT_NET	3	/* network error or timeout */
+/* Exit codes of every linechat mode (linechat(1)): the suite's table
+ * (sockkit/err.h) plus 4 + n for the n-th ABORT string. */
+#define LC_EXIT_OK	SK_EXIT_OK
+#define LC_EXIT_NOREPLY	SK_EXIT_NEGATIVE /* no reply, or replay differs */
+#define LC_EXIT_USAGE	SK_EXIT_USAGE	/* usage or script error */
+#define LC_EXIT_NET	SK_EXIT_FAIL	/* network error or timeout */
 #define LC_EXIT_ABORT	4	/* 4 + n: the n-th ABORT string matched */
 
 #endif

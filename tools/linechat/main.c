@@ -136,11 +136,13 @@ slurp(const char *path, size_t *len)
 static int
 open_conn(struct lc_opts *o, int *dgram, int *lfd)
 {
-	struct sk_connect_opts co = { .family = o->family, .src_host = o->src };
+	struct sk_connect_opts co = SK_CONNECT_OPTS_INIT;
 	struct sk_err e;
 	char label[SK_HOSTLEN + SK_SERVLEN + 2];
 	int fd;
 
+	co.family = o->family;
+	co.src_host = o->src;
 	*dgram = o->udp;
 	if (o->connect_ms > 0)
 		co.deadline = sk_deadline_in(o->connect_ms);
@@ -150,8 +152,7 @@ open_conn(struct lc_opts *o, int *dgram, int *lfd)
 		if (*lfd < 0) {
 			*lfd = sk_listen(o->host, o->service, 8, &e);
 			if (*lfd == -1)
-				errx(e.code == EADDRINUSE || e.code == EACCES ?
-				    LC_EXIT_NET : LC_EXIT_USAGE, "%s", e.msg);
+				errx(sk_err_exitcode(&e), "%s", e.msg);
 			if (o->verbose)
 				fprintf(stderr, "listening on port %d\n",
 				    sk_local_port(*lfd, &e));
@@ -171,7 +172,7 @@ open_conn(struct lc_opts *o, int *dgram, int *lfd)
 		fd = sk_tcpopen(o->host, o->service, &co, &e);
 	}
 	if (fd == -1)
-		errx(e.code == EINVAL ? LC_EXIT_USAGE : LC_EXIT_NET, "%s", e.msg);
+		errx(sk_err_exitcode(&e), "%s", e.msg);
 	return fd;
 }
 

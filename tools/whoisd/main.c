@@ -96,8 +96,8 @@ open_listeners(const struct whoisd_cfg *cfg, int *fds)
 			errx(WHOISD_EXIT_USAGE, "listen %s: no port", cfg->listen[i]);
 		fds[i] = sk_listen(host, serv, 1024, &e);
 		if (fds[i] == -1)
-			errx(e.code == ENOENT || e.code == EINVAL ? WHOISD_EXIT_USAGE :
-			    WHOISD_EXIT_SYS, "listen %s: %s", cfg->listen[i], e.msg);
+			errx(sk_err_exitcode(&e), "listen %s: %s", cfg->listen[i],
+			    e.msg);
 	}
 	return cfg->nlisten;
 }
@@ -249,8 +249,7 @@ main(int argc, char **argv)
 	if (inetd)
 		sys_hold_signals(0, NULL);
 	if (whoisd_load(&w, &e) == -1)
-		errx(e.code == ENOENT || e.code == EACCES || e.code == EINVAL ?
-		    WHOISD_EXIT_USAGE : WHOISD_EXIT_SYS, "%s", e.msg);
+		errx(sk_err_exitcode(&e), "%s", e.msg);
 	if (!inetd)
 		sys_raise_nofile();
 	/* Detach and write the pidfile while still allowed to write /run. */

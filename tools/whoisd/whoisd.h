@@ -16,9 +16,9 @@
 
 #define WHOISD_MAX_LISTEN 16
 
-/* Exit codes beyond the suite's 0-3 (whoisd(8)). */
-#define WHOISD_EXIT_USAGE 2
-#define WHOISD_EXIT_SYS   3
+/* whoisd uses the suite's exit codes (sockkit/err.h, whoisd(8)). */
+#define WHOISD_EXIT_USAGE SK_EXIT_USAGE
+#define WHOISD_EXIT_SYS   SK_EXIT_FAIL
 
 struct whoisd_cfg {
 	const char *db_path;
