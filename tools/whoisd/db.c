@@ -463,6 +463,10 @@ wdb_load(const char *path, const struct wdb_opts *o, struct sk_err *e)
 	return load_buf(buf, len, path, o, e);
 syserr:
 	sk_err_sys(e, "%s", path);
+	/* The file was named by the admin: one we may not read is a bad
+	 * argument (exit 2, whoisd(8)), like one that is missing. */
+	if (e != NULL && errno == EACCES)
+		e->kind = SK_ERR_INPUT;
 fail:
 	free(buf);
 	if (fd >= 0)
