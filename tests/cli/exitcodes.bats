@@ -122,3 +122,14 @@ expect() {
 	start_dns
 	expect 1 "nosuch.test" with_dns up "$W" -f "$DB" -l nosuch.test:4343
 }
+
+@test "exit codes: --help prints the synopsis to stdout and exits 0" {
+	for t in "$L" "$W"; do
+		run bash -c "'$t' --help 2>/dev/null"
+		[ "$status" -eq 0 ]
+		[[ "$output" == "usage: ${t##*/} "* ]]
+		run bash -c "'$t' --no-such-option 2>&1 >/dev/null"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"usage: ${t##*/} "* ]]
+	done
+}

@@ -30,10 +30,11 @@
 
 #define SCRIPT_MAX (1024 * 1024)
 
+/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
 static void
-usage(void)
+usage(int ok)
 {
-	fprintf(stderr,
+	fprintf(ok ? stdout : stderr,
 	    "usage: linechat [-46hkuVv] [-c line] [-e script] [-f file] [-i secs]\n"
 	    "                [-q secs] [-s addr] [-w secs] [--ca file] [--fast]\n"
 	    "                [--insecure] [--lf] [--log file] [--raw]\n"
@@ -41,7 +42,7 @@ usage(void)
 	    "                [--tls] host service\n"
 	    "       linechat -l [-k] [options] [addr] service\n"
 	    "       linechat -U path [options]\n");
-	exit(LC_EXIT_USAGE);
+	exit(ok ? SK_EXIT_OK : LC_EXIT_USAGE);
 }
 
 enum {
@@ -242,7 +243,7 @@ main(int argc, char **argv)
 			break;
 		case 'e': o.script_expr = optarg; break;
 		case 'f': o.script_file = optarg; break;
-		case 'h': usage(); break;
+		case 'h': usage(1); break;
 		case 'i': o.idle_ms = secs("-i", optarg, 86400) * 1000; break;
 		case 'k': o.keep = 1; break;
 		case 'l': o.listen = 1; break;
@@ -263,14 +264,14 @@ main(int argc, char **argv)
 		case OPT_SHOWCRLF: o.show_crlf = 1; break;
 		case OPT_STARTTLS: o.starttls = optarg; break;
 		case OPT_TLS: o.tls = 1; break;
-		default: usage();
+		default: usage(0);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	nargs = o.unix_path ? 0 : o.listen ? (argc == 1 ? 1 : 2) : 2;
 	if (argc != nargs)
-		usage();
+		usage(0);
 	if (o.listen && argc == 1) {
 		o.service = argv[0];
 	} else if (argc == 2) {

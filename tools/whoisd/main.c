@@ -21,17 +21,18 @@
 #include "query.h"
 #include "whoisd.h"
 
+/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
 static void
-usage(void)
+usage(int ok)
 {
-	fprintf(stderr,
+	fprintf(ok ? stdout : stderr,
 	    "usage: whoisd [-Dhv] [-f db] [-l [addr]:port] [-P pidfile] [-u user]\n"
 	    "              [--allow cidr] [--deny cidr] [--help-file file]\n"
 	    "              [--index attrs] [--inetd | --stdio] [--log-stderr]\n"
 	    "              [--max-clients n] [--max-matches n] [--max-query bytes]\n"
 	    "              [--no-limits] [--per-ip n] [--rate n] [--burst n]\n"
 	    "              [--read-timeout secs] [--timeout secs]\n");
-	exit(WHOISD_EXIT_USAGE);
+	exit(ok ? SK_EXIT_OK : WHOISD_EXIT_USAGE);
 }
 
 enum {
@@ -137,7 +138,7 @@ main(int argc, char **argv)
 			cfg.db_path = optarg;
 			break;
 		case 'h':
-			usage();
+			usage(1);
 			break;
 		case 'l':
 			if (cfg.nlisten == WHOISD_MAX_LISTEN)
@@ -199,11 +200,11 @@ main(int argc, char **argv)
 			cfg.timeout_ms = number("timeout", optarg, 1, 3600) * 1000;
 			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
 	if (inetd && (cfg.nlisten > 0 || cfg.daemonize))
 		errx(WHOISD_EXIT_USAGE, "--inetd/--stdio serve stdin: no -l or -D");
 	if (cfg.read_timeout_ms > cfg.timeout_ms)
