@@ -15,7 +15,9 @@ include config.mk
 # main.c; tools/<name>/*.c other than main.c are also linked into fuzzers.
 TOOLS  = whoisd linechat
 SBIN   = whoisd
-# pkg-config modules each tool links with (the library itself needs none).
+# pkg-config modules the library links with (sockkit.pc Requires.private),
+# then those each tool adds.
+LIB_PKGS = libmnl
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
 
@@ -32,6 +34,8 @@ HDR      = $(wildcard include/sockkit/*.h) lib/internal.h
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 LIB      = $(O)/lib/libsockkit.a
+LIB_LIBS = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
+$(LIB_OBJ): EXTRA_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS))
 
 BIN_DIR  = $(O)/bin
 BINS     = $(TOOLS:%=$(BIN_DIR)/%)
@@ -88,7 +92,7 @@ $$($(1)_OBJ): $$(wildcard tools/$(1)/*.h)
 $$($(1)_OBJ): EXTRA_CFLAGS = $$(if $$($(1)_PKGS),$$(shell pkg-config --cflags $$($(1)_PKGS)))
 $$(BIN_DIR)/$(1): $$($(1)_OBJ) $$(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIB) \
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIB) $$(LIB_LIBS) \
 		$$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS)))
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL_template,$(t))))
@@ -110,7 +114,7 @@ $(UNIT_OBJ): $(O)/obj/tests/unit/suites.h tests/unit/unit.h
 
 $(UNIT_RUN): $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB) \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB) $(LIB_LIBS) \
 		$(CHECK_LIBS) $(TOOL_LIBS)
 
 # Drivers that need more than libsockkit name their libraries here.
@@ -118,7 +122,7 @@ sk-smtpd_LIBS = $(shell pkg-config --libs openssl 2>/dev/null)
 
 $(O)/tests/bin/%: tests/drivers/%.c $(LIB) $(HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $($*_LIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIB_LIBS) $($*_LIBS)
 
 check: unit cli
 
@@ -134,7 +138,7 @@ fuzz: $(FUZZ_BIN)
 
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS) $(HDR)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools -o $@ $< $(FUZZ_DEPS) $(TOOL_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools -o $@ $< $(FUZZ_DEPS) $(TOOL_LIBS) $(LIB_LIBS)
 
 fuzz-smoke: fuzz
 	@set -e; for f in $(FUZZ_BIN); do \
@@ -150,7 +154,7 @@ fuzz-smoke: fuzz
 # --- benchmarks ---------------------------------------------------------------
 $(O)/bench/bin/%: bench/%.c $(LIB) $(HDR) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIB_LIBS)
 
 bench: all $(BENCH_BIN) $(TDRV)
 	@for s in bench/*.sh; do echo "== $$s"; SK_BIN=$(abspath $(BIN_DIR)) \
@@ -166,8 +170,8 @@ deps:
 
 # --- install ------------------------------------------------------------------
 sockkit.pc: config.mk
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: sockkit\nDescription: socket helpers of the sockkit toolbox\nVersion: %s\nLibs: -L$${libdir} -lsockkit\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' '$(VERSION)' > $@
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: sockkit\nDescription: socket helpers of the sockkit toolbox\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsockkit\nLibs.private: -lpthread\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' '$(LIB_PKGS)' > $@
 
 install: all sockkit.pc
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
