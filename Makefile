@@ -13,13 +13,14 @@ include config.mk
 
 # Adding a tool = adding its name here and a tools/<name>/ directory with
 # main.c; tools/<name>/*.c other than main.c are also linked into fuzzers.
-TOOLS  = whoisd linechat
+TOOLS  = whoisd linechat lssock
 SBIN   = whoisd
 # pkg-config modules the library links with (sockkit.pc Requires.private),
 # then those each tool adds.
 LIB_PKGS = libmnl
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
+lssock_PKGS =
 
 O ?= .
 ifneq ($(filter asan,$(MAKECMDGOALS)),)

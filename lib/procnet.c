@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "sockkit/err.h"
@@ -104,7 +105,12 @@ parse_inet_line(const char *line, unsigned proto, int v6, long ms_per_tick,
 	s->retrans = rt;
 	s->uid = uid;
 	s->inode = inode;
+	/* The kernel makes a socket bound to one non-mapped v6 address
+	 * v6-only; for the wildcard the table does not say. */
 	s->v6only = -1;
+	if (v6 && !IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)s->src) &&
+	    !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)s->src))
+		s->v6only = 1;
 	if (proto == SK_SD_RAW)
 		s->protocol = s->sport;
 	s->have = SK_SD_EXT_TIMER | SK_SD_EXT_UID;

@@ -1,0 +1,142 @@
+/*
+ * lssock — tool-private declarations shared by its files.
+ * Collection (collect.c), filtering (filter.c), owners (via lib/procmap),
+ * rendering (render.c, render_json.c, summary.c) stay apart.
+ */
+#ifndef LSSOCK_H
+#define LSSOCK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/sockdiag.h"
+
+struct sk_err;
+struct sk_procmap;
+struct ls_filter;
+struct sk_json;
+
+/* Output styles. */
+enum ls_style { LS_SS = 0, LS_NETSTAT, LS_JSON, LS_SUMMARY };
+
+struct ls_opts {
+	unsigned protos;	/* SK_SD_* */
+	int family;		/* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint32_t states;	/* SK_SS_BIT set */
+	enum ls_style style;
+	int numeric;		/* -n */
+	int resolve;		/* -r */
+	int owners;		/* -p */
+	int extended;		/* -e */
+	int info;		/* -i */
+	int memory;		/* -m */
+	int timers;		/* -o */
+	int noheader;		/* -H */
+	int useproc;		/* --proc */
+	const char *netns;	/* -N */
+	const char *procroot;	/* LSSOCK_PROC (tests) or NULL */
+	struct ls_filter *filter;	/* NULL: everything in states */
+};
+
+/* ---- filter.c: states and expressions ---------------------------------------- */
+
+/* ss's default: every state but LISTEN, CLOSE, TIME-WAIT and SYN-RECV. */
+#define LS_STATES_CONN	(SK_SS_ALL & ~(SK_SS_BIT(SK_SS_LISTEN) | \
+    SK_SS_BIT(SK_SS_CLOSE) | SK_SS_BIT(SK_SS_TIME_WAIT) | \
+    SK_SS_BIT(SK_SS_SYN_RECV) | SK_SS_BIT(SK_SS_NEW_SYN_RECV)))
+
+/* States named by word ("established", "connected", "all", ...) as a
+ * bitmap; 0 for an unknown word. */
+uint32_t ls_state_word(const char *w);
+
+/*
+ * Parse the filter words (argv after the options) into *fp.  Leading
+ * "state WORD" / "exclude WORD" clauses set *states (and *have_states);
+ * the rest is an expression:
+ *   expr := term { ("or" | "||") term }
+ *   term := factor { ["and" | "&&"] factor }
+ *   factor := ("not" | "!") factor | "(" expr ")" | cond
+ *   cond := ("sport" | "dport") OP PORT | ("src" | "dst") [OP] ADDR
+ * On error returns -1 with a message in err (errlen) that quotes the
+ * whole filter and points at the bad token with a caret line.
+ */
+int ls_filter_parse(int argc, char *const argv[], struct ls_filter **fp,
+    uint32_t *states, int *have_states, char *err, size_t errlen);
+
+/* Non-zero when s passes f (a NULL f passes everything). */
+int ls_filter_match(const struct ls_filter *f, const struct sk_sock *s);
+
+void ls_filter_free(struct ls_filter *f);
+
+/* ---- out.c: a big output buffer (stdio per field is the slow part) ------------- */
+
+struct ls_out {
+	FILE *f;
+	size_t n;
+	int err;
+	char buf[1 << 16];
+};
+
+void ls_out_init(struct ls_out *o, FILE *f);
+void ls_out_mem(struct ls_out *o, const char *s, size_t n);
+void ls_out_str(struct ls_out *o, const char *s);
+void ls_out_char(struct ls_out *o, char c);
+void ls_out_uint(struct ls_out *o, unsigned long long v);
+void ls_out_pad(struct ls_out *o, size_t n);	/* n spaces */
+int ls_out_flush(struct ls_out *o);		/* -1 on a write error */
+
+/* ---- names.c: address and service text ------------------------------------------ */
+
+struct ls_names;
+
+struct ls_names *ls_names_new(int numeric, int resolve);
+void ls_names_free(struct ls_names *nm);
+
+/* ss's "host:port" for one side of s (peer when peer is set). */
+size_t ls_name_endpoint(struct ls_names *nm, const struct sk_sock *s,
+    int peer, char *buf, size_t len);
+/* Numeric address only ("198.18.0.2", "::1"); for JSON. */
+size_t ls_name_addr(const struct sk_sock *s, int peer, char *buf, size_t len);
+/* netstat's "host.service". */
+void ls_name_netstat(struct ls_names *nm, const struct sk_sock *s, int peer,
+    char *buf, size_t len);
+
+/* ---- render*.c ------------------------------------------------------------------ */
+
+struct ls_render;
+
+struct ls_render *ls_render_new(const struct ls_opts *o, FILE *out,
+    const struct sk_procmap *owners);
+void ls_render_header(struct ls_render *r);
+void ls_render_sock(struct ls_render *r, const struct sk_sock *s);
+int ls_render_end(struct ls_render *r);	/* flush, -1 on write error */
+void ls_render_free(struct ls_render *r);
+
+/* "off", "on", "keepalive", "timewait", "persist", "unknown". */
+const char *ls_timer_name(int timer);
+
+/* The JSON and netstat styles, called by ls_render_sock. */
+void ls_json_sock(struct sk_json *j, const struct ls_opts *o,
+    const struct sk_sock *s, const struct sk_procmap *owners);
+
+/* ---- summary.c ------------------------------------------------------------------ */
+
+struct ls_summary {
+	unsigned long n[4][3];	/* [tcp,udp,raw,unix][total, v4, v6] */
+	unsigned long tcp_state[SK_SS_MAX];
+};
+
+void ls_summary_add(struct ls_summary *sum, const struct sk_sock *s);
+int ls_summary_print(const struct ls_summary *sum, const char *procroot,
+    FILE *out);
+
+/* ---- collect.c ------------------------------------------------------------------ */
+
+/* Enter the network namespace /run/netns/NAME.  -1 with e filled. */
+int ls_enter_netns(const char *name, struct sk_err *e);
+
+/* Dump, filter and render as o says.  Returns 0 or -1 with e filled. */
+int ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e);
+
+#endif

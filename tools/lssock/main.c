@@ -1,0 +1,204 @@
+/*
+ * lssock — list sockets, ss and netstat compatible: netlink sock_diag
+ * dumps, /proc/net fallback, owners, tcp_info, JSON.  See lssock(1).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockkit/err.h"
+#include "sockkit/sockdiag.h"
+#include "lssock/lssock.h"
+
+/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
+static void
+usage(int ok)
+{
+	fprintf(ok ? stdout : stderr,
+	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--netstat] [--proc]\n"
+	    "              [filter]\n");
+	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
+}
+
+static void
+version(void)
+{
+	printf("lssock (sockkit) %s\n"
+	    "socket tables: NETLINK_SOCK_DIAG (libmnl), /proc/net fallback\n"
+	    "owners (-p): /proc fd walk, 2 threads; "
+	    "BPF task_file iterator: not built\n", SK_VERSION);
+	exit(SK_EXIT_OK);
+}
+
+static void
+bad(const char *msg)
+{
+	fprintf(stderr, "lssock: %s\n", msg);
+	usage(0);
+}
+
+enum { OPT_NETSTAT = 256, OPT_PROC };
+
+static const struct option longopts[] = {
+	{ "all",	no_argument,		NULL, 'a' },
+	{ "extended",	no_argument,		NULL, 'e' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "info",	no_argument,		NULL, 'i' },
+	{ "ipv4",	no_argument,		NULL, '4' },
+	{ "ipv6",	no_argument,		NULL, '6' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "listening",	no_argument,		NULL, 'l' },
+	{ "memory",	no_argument,		NULL, 'm' },
+	{ "net",	required_argument,	NULL, 'N' },
+	{ "netstat",	no_argument,		NULL, OPT_NETSTAT },
+	{ "no-header",	no_argument,		NULL, 'H' },
+	{ "numeric",	no_argument,		NULL, 'n' },
+	{ "options",	no_argument,		NULL, 'o' },
+	{ "proc",	no_argument,		NULL, OPT_PROC },
+	{ "processes",	no_argument,		NULL, 'p' },
+	{ "raw",	no_argument,		NULL, 'w' },
+	{ "resolve",	no_argument,		NULL, 'r' },
+	{ "summary",	no_argument,		NULL, 's' },
+	{ "tcp",	no_argument,		NULL, 't' },
+	{ "udp",	no_argument,		NULL, 'u' },
+	{ "unix",	no_argument,		NULL, 'x' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct ls_opts o;
+	struct sk_err e;
+	char ferr[8192];
+	int ch, v4 = 0, v6 = 0, all = 0, listening = 0, have_states = 0;
+	int json = 0, netstat = 0, summary = 0;
+	uint32_t fstates = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.procroot = getenv("LSSOCK_PROC");
+	while ((ch = getopt_long(argc, argv, "46HN:Vaehijlmnoprstuwx", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '4':
+			v4 = 1;
+			break;
+		case '6':
+			v6 = 1;
+			break;
+		case 'H':
+			o.noheader = 1;
+			break;
+		case 'N':
+			o.netns = optarg;
+			break;
+		case 'V':
+			version();
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'e':
+			o.extended = 1;
+			break;
+		case 'h':
+			usage(1);
+			break;
+		case 'i':
+			o.info = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'l':
+			listening = 1;
+			break;
+		case 'm':
+			o.memory = 1;
+			break;
+		case 'n':
+			o.numeric = 1;
+			break;
+		case 'o':
+			o.timers = 1;
+			break;
+		case 'p':
+			o.owners = 1;
+			break;
+		case 'r':
+			o.resolve = 1;
+			break;
+		case 's':
+			summary = 1;
+			break;
+		case 't':
+			o.protos |= SK_SD_TCP;
+			break;
+		case 'u':
+			o.protos |= SK_SD_UDP;
+			break;
+		case 'w':
+			o.protos |= SK_SD_RAW;
+			break;
+		case 'x':
+			o.protos |= SK_SD_UNIX;
+			break;
+		case OPT_NETSTAT:
+			netstat = 1;
+			break;
+		case OPT_PROC:
+			o.useproc = 1;
+			break;
+		default:
+			usage(0);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (json + netstat + summary > 1)
+		bad("-j, -s and --netstat choose different outputs; give one");
+	if (o.numeric && o.resolve)
+		bad("-n and -r contradict each other");
+	if ((v4 || v6) && (o.protos & SK_SD_UNIX))
+		bad("-4 and -6 select inet sockets; -x lists UNIX ones");
+	if (summary && (o.owners || o.info || o.memory || o.timers ||
+	    o.extended || argc > 0))
+		bad("-s prints counts only; it takes no -p -i -m -o -e or filter");
+	o.style = json ? LS_JSON : netstat ? LS_NETSTAT : summary ? LS_SUMMARY :
+	    LS_SS;
+	if (o.protos == 0)
+		o.protos = (v4 || v6) ? SK_SD_INET : SK_SD_ALL;
+	o.family = v4 && !v6 ? AF_INET : v6 && !v4 ? AF_INET6 : AF_UNSPEC;
+
+	if (ls_filter_parse(argc, argv, &o.filter, &fstates, &have_states,
+	    ferr, sizeof(ferr)) < 0) {
+		fprintf(stderr, "lssock: %s\n", ferr);
+		exit(SK_EXIT_USAGE);
+	}
+	if (summary) {
+		o.states = SK_SS_ALL;
+		o.protos = SK_SD_ALL;
+	} else if (have_states)
+		o.states = fstates;
+	else if (all)
+		o.states = SK_SS_ALL;
+	else if (listening)
+		o.states = SK_SS_BIT(SK_SS_LISTEN) | SK_SS_BIT(SK_SS_CLOSE);
+	else
+		o.states = LS_STATES_CONN;
+
+	if (o.netns != NULL && ls_enter_netns(o.netns, &e) < 0) {
+		fprintf(stderr, "lssock: %s\n", e.msg);
+		exit(sk_err_exitcode(&e));
+	}
+	if (ls_collect(&o, stdout, &e) < 0) {
+		fprintf(stderr, "lssock: %s\n", e.msg);
+		exit(sk_err_exitcode(&e));
+	}
+	ls_filter_free(o.filter);
+	return SK_EXIT_OK;
+}

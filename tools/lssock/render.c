@@ -1,0 +1,385 @@
+/*
+ * lssock rendering: the ss table (columns described by a table and laid
+ * out here, one row per socket, no buffering of the dump) and the BSD
+ * netstat look.  JSON is in render_json.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockkit/json.h"
+#include "sockkit/procmap.h"
+#include "sockkit/sockdiag.h"
+#include "lssock/lssock.h"
+
+enum col_id { C_NETID, C_STATE, C_RECVQ, C_SENDQ, C_LOCAL, C_PEER, C_PROC,
+    C_N };
+
+/* Widths are fixed so rows stream out; a longer value pushes the rest
+ * of its row right by what it overflows. */
+static const struct col {
+	enum col_id id;
+	const char *head;
+	int width;
+	int right;		/* right-aligned */
+} ss_cols[] = {
+	{ C_NETID, "Netid", 5, 0 },
+	{ C_STATE, "State", 10, 0 },
+	{ C_RECVQ, "Recv-Q", 6, 0 },
+	{ C_SENDQ, "Send-Q", 6, 0 },
+	{ C_LOCAL, "Local Address:Port", 28, 0 },
+	{ C_PEER, "Peer Address:Port", 28, 0 },
+	{ C_PROC, "Process", 0, 0 },
+	{ C_N, NULL, 0, 0 }
+};
+
+static const struct col ns_cols[] = {
+	{ C_NETID, "Proto", 5, 0 },
+	{ C_RECVQ, "Recv-Q", 6, 1 },
+	{ C_SENDQ, "Send-Q", 6, 1 },
+	{ C_LOCAL, "Local Address", 23, 0 },
+	{ C_PEER, "Foreign Address", 23, 0 },
+	{ C_STATE, "(state)", 0, 0 },
+	{ C_N, NULL, 0, 0 }
+};
+
+struct ls_render {
+	const struct ls_opts *o;
+	const struct sk_procmap *owners;
+	struct ls_names *names;
+	struct ls_out out;
+	struct sk_json json;
+	int show[C_N];
+	FILE *f;
+};
+
+static int
+popcount(unsigned v)
+{
+	int n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+struct ls_render *
+ls_render_new(const struct ls_opts *o, FILE *out, const struct sk_procmap *owners)
+{
+	struct ls_render *r = calloc(1, sizeof(*r));
+	int i;
+
+	if (r == NULL || (r->names = ls_names_new(o->numeric, o->resolve)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->o = o;
+	r->f = out;
+	r->owners = owners;
+	ls_out_init(&r->out, out);
+	sk_json_init(&r->json, out);
+	for (i = 0; i < C_N; i++)
+		r->show[i] = 1;
+	/* As ss: Netid only when several kinds can appear, State only when
+	 * more than one state can. */
+	if (o->style == LS_SS) {
+		r->show[C_NETID] = popcount(o->protos) > 1 ||
+		    (o->protos & SK_SD_UNIX);
+		r->show[C_STATE] = popcount(o->states) > 1;
+	}
+	return r;
+}
+
+void
+ls_render_free(struct ls_render *r)
+{
+	if (r == NULL)
+		return;
+	ls_names_free(r->names);
+	free(r);
+}
+
+static void
+cell(struct ls_render *r, const struct col *c, const char *v, size_t n, int last)
+{
+	size_t pad = c->width > 0 && n < (size_t)c->width ? c->width - n : 0;
+
+	if (c->right)
+		ls_out_pad(&r->out, pad);
+	ls_out_mem(&r->out, v, n);
+	if (last)
+		return;
+	if (!c->right)
+		ls_out_pad(&r->out, pad);
+	ls_out_char(&r->out, ' ');
+}
+
+void
+ls_render_header(struct ls_render *r)
+{
+	const struct col *c = r->o->style == LS_NETSTAT ? ns_cols : ss_cols;
+
+	if (r->o->noheader || r->o->style == LS_JSON)
+		return;
+	for (; c->head != NULL; c++)
+		if (r->show[c->id])
+			cell(r, c, c->head, strlen(c->head), c[1].head == NULL);
+	ls_out_char(&r->out, '\n');
+}
+
+/* ---- extras after the columns (-p -o -e -m -i) ----------------------------------------- */
+
+static void
+put_owners(struct ls_render *r, const struct sk_sock *s)
+{
+	const struct sk_owner *w = sk_procmap_find(r->owners, s->inode);
+	int first = 1;
+
+	if (w == NULL || s->inode == 0)
+		return;
+	ls_out_str(&r->out, "users:(");
+	for (; w != NULL; w = sk_procmap_next(r->owners, w)) {
+		ls_out_str(&r->out, first ? "(\"" : ",(\"");
+		first = 0;
+		ls_out_str(&r->out, w->comm);
+		ls_out_str(&r->out, "\",pid=");
+		ls_out_uint(&r->out, (unsigned)w->pid);
+		ls_out_str(&r->out, ",fd=");
+		ls_out_uint(&r->out, (unsigned)w->fd);
+		ls_out_char(&r->out, ')');
+	}
+	ls_out_char(&r->out, ')');
+}
+
+static const char *const timer_names[] = {
+	"off", "on", "keepalive", "timewait", "persist", "unknown"
+};
+
+const char *
+ls_timer_name(int t)
+{
+	return t >= 0 && t <= SK_TIMER_UNKNOWN ? timer_names[t] : "unknown";
+}
+
+static void
+put_ms(struct ls_render *r, unsigned ms)
+{
+	char b[32];
+
+	if (ms >= 60000)
+		snprintf(b, sizeof(b), "%umin", ms / 60000);
+	else if (ms >= 1000)
+		snprintf(b, sizeof(b), "%.3gsec", ms / 1000.0);
+	else
+		snprintf(b, sizeof(b), "%ums", ms);
+	ls_out_str(&r->out, b);
+}
+
+static void
+put_info(struct ls_render *r, const struct sk_sock *s)
+{
+	const struct tcp_info *t = &s->tcpi;
+	char b[512];
+	int n;
+
+	if (s->cong[0] != '\0') {
+		ls_out_str(&r->out, " ");
+		ls_out_str(&r->out, s->cong);
+	}
+	if (s->tcpi_len == 0)
+		return;
+	n = snprintf(b, sizeof(b),
+	    " wscale:%u,%u rto:%g rtt:%g/%g mss:%u cwnd:%u",
+	    t->tcpi_snd_wscale, t->tcpi_rcv_wscale, t->tcpi_rto / 1000.0,
+	    t->tcpi_rtt / 1000.0, t->tcpi_rttvar / 1000.0, t->tcpi_snd_mss,
+	    t->tcpi_snd_cwnd);
+	if (t->tcpi_snd_ssthresh < 0xffff)
+		n += snprintf(b + n, sizeof(b) - n, " ssthresh:%u",
+		    t->tcpi_snd_ssthresh);
+	n += snprintf(b + n, sizeof(b) - n,
+	    " bytes_sent:%llu bytes_acked:%llu bytes_received:%llu"
+	    " retrans:%u/%u delivery_rate:%llubps pacing_rate:%llubps",
+	    (unsigned long long)t->tcpi_bytes_sent,
+	    (unsigned long long)t->tcpi_bytes_acked,
+	    (unsigned long long)t->tcpi_bytes_received, t->tcpi_retrans,
+	    t->tcpi_total_retrans,
+	    (unsigned long long)t->tcpi_delivery_rate * 8,
+	    (unsigned long long)t->tcpi_pacing_rate * 8);
+	ls_out_mem(&r->out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
+}
+
+static void
+put_extras(struct ls_render *r, const struct sk_sock *s)
+{
+	const struct ls_opts *o = r->o;
+	char b[256];
+
+	if (o->owners)
+		put_owners(r, s);
+	if (o->timers && s->timer != SK_TIMER_OFF) {
+		ls_out_str(&r->out, " timer:(");
+		ls_out_str(&r->out, ls_timer_name(s->timer));
+		ls_out_char(&r->out, ',');
+		put_ms(r, s->timer_expires);
+		ls_out_char(&r->out, ',');
+		ls_out_uint(&r->out, s->retrans);
+		ls_out_char(&r->out, ')');
+	}
+	if (o->extended) {
+		snprintf(b, sizeof(b), " uid:%u ino:%llu sk:%llx", s->uid,
+		    (unsigned long long)s->inode, (unsigned long long)s->cookie);
+		ls_out_str(&r->out, b);
+	}
+	if (o->memory && (s->have & SK_SD_EXT_MEM)) {
+		const struct sk_sock_mem *m = &s->mem;
+
+		snprintf(b, sizeof(b),
+		    " skmem:(r%u,rb%u,t%u,tb%u,f%u,w%u,o%u,bl%u,d%u)",
+		    m->rmem_alloc, m->rcvbuf, m->wmem_alloc, m->sndbuf,
+		    m->fwd_alloc, m->wmem_queued, m->optmem, m->backlog,
+		    m->drops);
+		ls_out_str(&r->out, b);
+	}
+	if (o->info && s->proto == SK_SD_TCP)
+		put_info(r, s);
+}
+
+/* ---- rows ----------------------------------------------------------------------------- */
+
+static void
+row_ss(struct ls_render *r, const struct sk_sock *s)
+{
+	char local[SK_HOSTLEN + SK_SOCK_PATHMAX + 32], peer[sizeof(local)];
+	char q[24];
+	const struct col *c;
+	const char *v;
+	size_t n, ln, pn;
+
+	ln = ls_name_endpoint(r->names, s, 0, local, sizeof(local));
+	pn = ls_name_endpoint(r->names, s, 1, peer, sizeof(peer));
+	for (c = ss_cols; c->head != NULL; c++) {
+		if (!r->show[c->id])
+			continue;
+		switch (c->id) {
+		case C_NETID:
+			v = sk_sock_netid(s);
+			n = strlen(v);
+			break;
+		case C_STATE:
+			v = sk_sock_state_str(s->state);
+			n = strlen(v);
+			break;
+		case C_RECVQ:
+		case C_SENDQ:
+			n = (size_t)snprintf(q, sizeof(q), "%u",
+			    c->id == C_RECVQ ? s->rqueue : s->wqueue);
+			v = q;
+			break;
+		case C_LOCAL:
+			v = local;
+			n = ln;
+			break;
+		case C_PEER:
+			v = peer;
+			n = pn;
+			break;
+		default:
+			put_extras(r, s);
+			continue;
+		}
+		cell(r, c, v, n, 0);
+	}
+	ls_out_char(&r->out, '\n');
+}
+
+/* netstat's state words; UDP and RAW have none. */
+static const char *
+netstat_state(const struct sk_sock *s)
+{
+	static const char *const w[SK_SS_MAX] = {
+		"", "ESTABLISHED", "SYN_SENT", "SYN_RCVD", "FIN_WAIT_1",
+		"FIN_WAIT_2", "TIME_WAIT", "CLOSED", "CLOSE_WAIT", "LAST_ACK",
+		"LISTEN", "CLOSING", "SYN_RCVD"
+	};
+
+	if (s->proto == SK_SD_UDP || s->proto == SK_SD_RAW)
+		return s->state == SK_SS_ESTABLISHED ? "ESTABLISHED" : "";
+	if (s->proto == SK_SD_UNIX && s->state == SK_SS_CLOSE)
+		return "";
+	return (unsigned)s->state < SK_SS_MAX ? w[s->state] : "";
+}
+
+static void
+row_netstat(struct ls_render *r, const struct sk_sock *s)
+{
+	char local[SK_HOSTLEN + SK_SERVLEN + 8], peer[sizeof(local)], q[24];
+	const struct col *c;
+	const char *v;
+	size_t n;
+
+	ls_name_netstat(r->names, s, 0, local, sizeof(local));
+	ls_name_netstat(r->names, s, 1, peer, sizeof(peer));
+	for (c = ns_cols; c->head != NULL; c++) {
+		switch (c->id) {
+		case C_NETID:
+			if (s->family == AF_UNIX)
+				v = "unix";
+			else
+				v = s->proto == SK_SD_TCP ?
+				    (s->family == AF_INET ? "tcp4" : "tcp6") :
+				    s->proto == SK_SD_UDP ?
+				    (s->family == AF_INET ? "udp4" : "udp6") :
+				    (s->family == AF_INET ? "raw4" : "raw6");
+			break;
+		case C_RECVQ:
+		case C_SENDQ:
+			snprintf(q, sizeof(q), "%u",
+			    c->id == C_RECVQ ? s->rqueue : s->wqueue);
+			v = q;
+			break;
+		case C_LOCAL:
+			v = local;
+			break;
+		case C_PEER:
+			v = s->family == AF_UNIX ? "" : peer;
+			break;
+		default:
+			v = netstat_state(s);
+			break;
+		}
+		n = strlen(v);
+		cell(r, c, v, n, c[1].head == NULL);
+	}
+	if (r->o->owners) {
+		ls_out_char(&r->out, ' ');
+		put_owners(r, s);
+	}
+	ls_out_char(&r->out, '\n');
+}
+
+void
+ls_render_sock(struct ls_render *r, const struct sk_sock *s)
+{
+	switch (r->o->style) {
+	case LS_JSON:
+		ls_json_sock(&r->json, r->o, s, r->owners);
+		break;
+	case LS_NETSTAT:
+		row_netstat(r, s);
+		break;
+	default:
+		row_ss(r, s);
+		break;
+	}
+}
+
+int
+ls_render_end(struct ls_render *r)
+{
+	int rc = ls_out_flush(&r->out);
+
+	if (r->o->style == LS_JSON && sk_json_error(&r->json))
+		rc = -1;
+	return rc;
+}
