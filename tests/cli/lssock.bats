@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# lssock against ss(8): a namespace holds a known set of sockets
+# (tests/drivers/sk-socks.c) and both tools must list the same ones, with
+# the same owners, through netlink and /proc, for a table of filters.
+
+bats_require_minimum_version 1.5.0
+
+load helpers/common
+load helpers/netns
+
+IDX=61
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	command -v ss >/dev/null || return 0
+	LS_NS=$(sk_netns_up "$IDX")
+	LS_DIR=$(mktemp -d /tmp/sk-lssock.XXXXXX)
+	ip netns exec "$LS_NS" "$SK_TBIN/sk-socks" "198.18.$IDX.2" \
+		"2001:2:0:$IDX::2" "$LS_DIR" 300 >"$LS_DIR/out" 2>&1 &
+	echo $! >"$LS_DIR/pid"
+	for _ in $(seq 1 100); do
+		grep -q ready "$LS_DIR/out" && break
+		sleep 0.05
+	done
+	export LS_NS LS_DIR
+}
+
+teardown_file() {
+	if [ -n "${LS_DIR:-}" ]; then
+		kill "$(cat "$LS_DIR/pid")" 2>/dev/null
+		wait "$(cat "$LS_DIR/pid")" 2>/dev/null
+		rm -rf "$LS_DIR"
+	fi
+	sk_netns_cleanup_all
+}
+
+setup() {
+	L=$SK_BIN/lssock
+}
+
+need_fixture() {
+	sk_require_root
+	sk_require_cmd ss
+	grep -q ready "$LS_DIR/out" || {
+		cat "$LS_DIR/out"
+		false
+	}
+}
+
+# Rows as sets: whitespace squeezed, sorted; the fixture is still, so
+# queues compare too.
+rows() {
+	sed -e 's/[[:space:]]\+/ /g' -e 's/ $//' | sort
+}
+
+in_ns() {
+	ip netns exec "$LS_NS" "$@"
+}
+
+same_as_ss() {
+	local flags=$1
+	shift
+	# Both must accept the filter: two empty listings prove nothing.
+	in_ns ss -H "$flags" "$@" >"$BATS_TEST_TMPDIR/ss.raw" || return 1
+	in_ns "$L" -H "$flags" "$@" >"$BATS_TEST_TMPDIR/ls.raw" || return 1
+	rows <"$BATS_TEST_TMPDIR/ss.raw" >"$BATS_TEST_TMPDIR/ss"
+	rows <"$BATS_TEST_TMPDIR/ls.raw" >"$BATS_TEST_TMPDIR/ls"
+	diff -u "$BATS_TEST_TMPDIR/ss" "$BATS_TEST_TMPDIR/ls"
+}
+
+@test "lssock --help prints the synopsis to stdout and exits 0" {
+	run --separate-stderr "$L" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: lssock "* ]]
+	[ -z "$stderr" ]
+}
+
+@test "lssock rejects an unknown option with the usage on stderr, exit 2" {
+	run --separate-stderr "$L" --bogus
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"usage: lssock "* ]]
+}
+
+@test "lssock refuses contradicting options instead of ignoring one" {
+	run "$L" -n -r
+	[ "$status" -eq 2 ]
+	run "$L" -j -s
+	[ "$status" -eq 2 ]
+	run "$L" -4 -x
+	[ "$status" -eq 2 ]
+}
+
+@test "lssock -V says the BPF owner path is not built" {
+	run "$L" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BPF task_file iterator: not built"* ]]
+}
+
+@test "a bad filter exits 2 and points at the token" {
+	run --separate-stderr "$L" -tan sport = :22 and bogus
+	[ "$status" -eq 2 ]
+	echo "$stderr"
+	[[ "$stderr" == *'unexpected "bogus"'* ]]
+	# The caret sits under the token.
+	[[ "$stderr" == *"sport = :22 and bogus"*"                ^^^^^"* ]]
+	run "$L" -tan state nosuch
+	[ "$status" -eq 2 ]
+	run "$L" -tan '( sport = :22'
+	[ "$status" -eq 2 ]
+	run "$L" -tan dport '>' :notaport
+	[ "$status" -eq 2 ]
+}
+
+@test "lssock -tuwxan lists the same sockets as ss -tuwxan" {
+	need_fixture
+	same_as_ss -tuwxan
+	# And the fixture is really there: listeners of every family.
+	grep -q "LISTEN 0 16 198.18.$IDX.2:4301 0.0.0.0:\*" "$BATS_TEST_TMPDIR/ls"
+	grep -q "LISTEN 0 16 \[2001:2:0:$IDX::2\]:4302 \[::\]:\*" "$BATS_TEST_TMPDIR/ls"
+	grep -q "LISTEN 0 16 \*:4303 \*:\*" "$BATS_TEST_TMPDIR/ls"
+	grep -q "TIME-WAIT" "$BATS_TEST_TMPDIR/ls"
+	grep -q "^raw " "$BATS_TEST_TMPDIR/ls"
+	grep -q "^u_seq LISTEN" "$BATS_TEST_TMPDIR/ls"
+	grep -q "@sk-lssock-" "$BATS_TEST_TMPDIR/ls"
+}
+
+@test "lssock -N NETNS enters the namespace like ip netns exec" {
+	need_fixture
+	"$L" -N "$LS_NS" -Htuwxan | rows >"$BATS_TEST_TMPDIR/n"
+	in_ns "$L" -Htuwxan | rows >"$BATS_TEST_TMPDIR/e"
+	diff -u "$BATS_TEST_TMPDIR/e" "$BATS_TEST_TMPDIR/n"
+	run "$L" -N sk-no-such-netns -tan
+	[ "$status" -eq 2 ]
+}
+
+@test "the default, -l, -a and one protocol at a time agree with ss" {
+	need_fixture
+	same_as_ss -tuwxn
+	same_as_ss -tuwxln
+	same_as_ss -tn
+	same_as_ss -tln
+	same_as_ss -uan
+	same_as_ss -wan
+	same_as_ss -xan
+	same_as_ss -4tan
+	same_as_ss -6uan
+}
+
+# netid, state, local and peer as a set; UNIX peers dropped, since
+# /proc/net/unix does not carry them.
+tuples() {
+	awk '$1 ~ /^u_/ { print $1, $2, $5, $6; next } { print $1, $2, $5, $6 }' | sort
+}
+
+@test "lssock --proc lists what netlink lists" {
+	need_fixture
+	in_ns "$L" -Htuwxan | tuples >"$BATS_TEST_TMPDIR/nl"
+	in_ns "$L" --proc -Htuwxan | tuples >"$BATS_TEST_TMPDIR/proc"
+	diff -u "$BATS_TEST_TMPDIR/nl" "$BATS_TEST_TMPDIR/proc"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/nl")" -ge 25 ]
+}
+
+@test "lssock -p names the same owners as ss -p" {
+	need_fixture
+	same_as_ss -tuwxanp
+	grep -q 'users:(("sk-socks",pid=[0-9]*,fd=[0-9]*))' "$BATS_TEST_TMPDIR/ls"
+}
+
+# flags|expression, each run by both tools.
+FILTERS=(
+	"-tan|sport = :4301"
+	"-tan|dport = :4301"
+	"-tan|sport == :4302 or sport eq :4303"
+	"-tan|dport > :1024"
+	"-tan|dport < :4303"
+	"-tan|sport >= :4302 and sport <= :4303"
+	"-tan|sport != :4301"
+	"-tan|not sport = :4301 and not dport = :4301"
+	"-tan|( sport = :4301 or dport = :4301 ) and not dst 198.18.0.0/15"
+	"-tan|src 198.18.0.0/15"
+	"-tan|src 198.18.$IDX.2:4301"
+	"-tan|dst [::1]"
+	"-tan|dst [::1]:4303"
+	"-tan|src 2001:2::/48"
+	"-tan|dst 127.0.0.1"
+	"-tuan|src *:5301 or dst *:5301"
+	"-uan|dport = :5301"
+	"-tuwxan|state established"
+	"-tuwxan|state listening"
+	"-tuwxan|state connected"
+	"-tuwxan|state synchronized"
+	"-tuwxan|state time-wait"
+	"-tuwxan|state all"
+	"-tuwxan|exclude listening"
+	"-tuwxan|state established state listening"
+	"-tuwxan|state bucket"
+	"-tan|state established sport = :4301"
+	"-xan|src $LS_DIR/s*"
+	"-xan|src @sk-lssock-*"
+)
+
+@test "every filter in the table selects what ss selects" {
+	need_fixture
+	local c flags expr bad=0
+	set -f	# the words are filters, not file names
+	for c in "${FILTERS[@]}"; do
+		flags=${c%%|*}
+		expr=${c#*|}
+		# shellcheck disable=SC2086
+		if ! same_as_ss "$flags" $expr; then
+			echo "differs: $flags '$expr'"
+			bad=1
+		fi
+	done
+	[ "$bad" -eq 0 ]
+}
+
+@test "lssock -j writes one typed NDJSON object per socket" {
+	need_fixture
+	sk_require_cmd jq
+	in_ns "$L" -tuwxanpj >"$BATS_TEST_TMPDIR/j"
+	n=$(in_ns "$L" -Htuwxan | wc -l)
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/j")" -eq "$n" ]
+	jq -se 'length > 20 and all(.[];
+		.schema == "sockkit.lssock/1" and
+		(.netid | type) == "string" and (.state | type) == "string" and
+		(.recv_q | type) == "number" and (.send_q | type) == "number" and
+		(.inode | type) == "number" and (.owners | type) == "array" and
+		(if .family == "unix" then (.peer_inode | type) == "number"
+		 else (.local_addr | type) == "string" and
+		      (.local_port | type) == "number" and
+		      (.peer_port | type) == "number" end))' "$BATS_TEST_TMPDIR/j"
+	# Owners are objects with typed fields.
+	jq -se '[.[].owners[]] | length > 0 and all(.[];
+		(.comm == "sk-socks") and (.pid | type) == "number" and
+		(.fd | type) == "number")' "$BATS_TEST_TMPDIR/j"
+	# tcp_info on request, numbers inside.
+	in_ns "$L" -tnij state established | jq -se 'all(.[];
+		(.tcp_info.rtt_us | type) == "number" and (.cong | type) == "string")'
+}
+
+@test "lssock --netstat shows host.service names like the source text" {
+	need_fixture
+	run in_ns "$L" --netstat -tln
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Proto Recv-Q Send-Q Local Address"*"(state)" ]]
+	[[ "$output" == *"198.18.$IDX.2.4301"*"*.*"*"LISTEN"* ]]
+	[[ "$output" == *"*.4303"*"LISTEN"* ]]
+}
+
+@test "lssock -s counts sockets like ss -s" {
+	need_fixture
+	run in_ns "$L" -s
+	[ "$status" -eq 0 ]
+	tcp=$(in_ns ss -Htan | wc -l)
+	[[ "$output" == *"TCP:   $tcp (estab "* ]]
+	[[ "$output" == *"Transport Total"* ]]
+}
