@@ -327,6 +327,70 @@ sk_sockdiag_parse(const struct nlmsghdr *nlh, unsigned proto, struct sk_sock *s,
 	return parse_inet(nlh, proto, s, e);
 }
 
+/* ---- bytecode ------------------------------------------------------------------ */
+
+void
+sk_sockdiag_bc_init(struct sk_sockdiag_bc *bc)
+{
+	bc->len = 0;
+}
+
+/*
+ * Every condition is a two-op port comparison (8 bytes): on success step
+ * to the next one, on failure jump 4 bytes past the end, which the kernel
+ * reads as "reject".  The failure offsets depend on the total length, so
+ * they are rewritten after each append.
+ */
+int
+sk_sockdiag_bc_port(struct sk_sockdiag_bc *bc, int peer, enum sk_bc_op op,
+    unsigned port, struct sk_err *e)
+{
+	struct inet_diag_bc_op ops[2];
+	unsigned char code;
+	size_t off;
+
+	switch (op) {
+	case SK_BC_EQ:
+		code = peer ? INET_DIAG_BC_D_EQ : INET_DIAG_BC_S_EQ;
+		break;
+	case SK_BC_GT:
+		port++;
+		/* FALLTHROUGH */
+	case SK_BC_GE:
+		code = peer ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE;
+		break;
+	case SK_BC_LT:
+		if (port == 0)
+			return 1;
+		port--;
+		/* FALLTHROUGH */
+	case SK_BC_LE:
+		code = peer ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE;
+		break;
+	default:
+		return sk_err_set(e, EINVAL, "sock_diag bytecode: bad op %d", op);
+	}
+	if (port > 65535)
+		return 1;
+	if (bc->len + sizeof(ops) > sizeof(bc->code))
+		return sk_err_set(e, ENOSPC, "sock_diag bytecode: more than %zu "
+		    "conditions", sizeof(bc->code) / sizeof(ops));
+	ops[0].code = code;
+	ops[0].yes = sizeof(ops);
+	ops[0].no = 0;
+	ops[1].code = INET_DIAG_BC_NOP;
+	ops[1].yes = 0;
+	ops[1].no = (unsigned short)port;
+	memcpy(bc->code + bc->len, ops, sizeof(ops));
+	bc->len += sizeof(ops);
+	for (off = 0; off < bc->len; off += sizeof(ops)) {
+		memcpy(&ops[0], bc->code + off, sizeof(ops[0]));
+		ops[0].no = (unsigned short)(bc->len - off + 4);
+		memcpy(bc->code + off, &ops[0], sizeof(ops[0]));
+	}
+	return 0;
+}
+
 /* ---- dumping ------------------------------------------------------------------- */
 
 struct dump {
@@ -399,6 +463,14 @@ proto_name(unsigned proto)
 	    proto == SK_SD_RAW ? "raw" : "unix";
 }
 
+static void
+put_bytecode(struct nlmsghdr *nlh, const struct sk_sockdiag_req *req)
+{
+	if (req->bc != NULL && req->bc->len > 0)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, req->bc->len,
+		    req->bc->code);
+}
+
 /* Put one request for (proto, family) into buf; family AF_UNSPEC only for
  * TCP, through the compat request. */
 static struct nlmsghdr *
@@ -431,6 +503,7 @@ put_request(char *buf, unsigned proto, int family, const struct sk_sockdiag_req 
 		r->idiag_family = AF_UNSPEC;
 		r->idiag_ext = inet_ext(req->ext, proto);
 		r->idiag_states = states;
+		put_bytecode(nlh, req);
 	} else {
 		struct inet_diag_req_v2 *r;
 
@@ -441,6 +514,7 @@ put_request(char *buf, unsigned proto, int family, const struct sk_sockdiag_req 
 		    proto == SK_SD_UDP ? IPPROTO_UDP : IPPROTO_RAW;
 		r->idiag_ext = inet_ext(req->ext, proto);
 		r->idiag_states = states;
+		put_bytecode(nlh, req);
 	}
 	return nlh;
 }

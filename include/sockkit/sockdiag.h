@@ -47,6 +47,31 @@ enum sk_sock_state {
 #define SK_SD_EXT_TIMER	0x04	/* timers (always sent for inet) */
 #define SK_SD_EXT_UID	0x08	/* owner uid and inode (always for inet) */
 
+/*
+ * INET_DIAG bytecode: conditions the kernel checks before it sends an
+ * inet socket, so a filtered dump of a big table stays cheap.  Built as
+ * an AND of port comparisons; callers that filter more finely still
+ * check every socket themselves (the bytecode only narrows).
+ */
+#define SK_SOCKDIAG_BC_MAX 256	/* bytes: 32 conditions */
+
+enum sk_bc_op { SK_BC_EQ, SK_BC_LT, SK_BC_GT, SK_BC_LE, SK_BC_GE };
+
+struct sk_sockdiag_bc {
+	unsigned char code[SK_SOCKDIAG_BC_MAX];
+	size_t len;
+};
+
+void sk_sockdiag_bc_init(struct sk_sockdiag_bc *bc);
+
+/*
+ * AND "local (peer when peer) port OP port" to bc.  Returns 0, 1 when the
+ * condition can never hold (port > 65535 etc.: nothing will match), or
+ * -1 with e filled: EINVAL for a bad op, ENOSPC when bc is full.
+ */
+int sk_sockdiag_bc_port(struct sk_sockdiag_bc *bc, int peer, enum sk_bc_op op,
+    unsigned port, struct sk_err *e);
+
 struct sk_sockdiag_req {
 	unsigned protos;	/* SK_SD_* bits; 0 means SK_SD_ALL */
 	int family;		/* AF_UNSPEC (both), AF_INET or AF_INET6;
@@ -54,6 +79,8 @@ struct sk_sockdiag_req {
 	uint32_t states;	/* SK_SS_BIT() set the kernel keeps; 0 = all */
 	unsigned ext;		/* SK_SD_EXT_* bits */
 	const char *procroot;	/* "/proc" when NULL; for the fallback */
+	const struct sk_sockdiag_bc *bc;	/* inet only; NULL: none.  The
+					   /proc fallback ignores it. */
 };
 
 /* ---- one socket -------------------------------------------------------------- */

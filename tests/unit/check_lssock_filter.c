@@ -186,6 +186,39 @@ START_TEST(filter_refuses_nesting_past_its_bound)
 }
 END_TEST
 
+/* Only conditions every match must meet go to the kernel. */
+static const struct {
+	const char *expr;
+	int pushed;
+} bc_cases[] = {
+	{ "sport = :22", 1 },
+	{ "sport = :22 and dport > :1024", 2 },
+	{ "( sport >= :1 sport <= :1024 ) and src 198.18.0.0/15", 2 },
+	{ "sport = :22 or dport = :22", 0 },
+	{ "not sport = :22", 0 },
+	{ "sport != :22", 0 },
+	{ "src 198.18.0.0/15", 0 },
+	{ "sport < :0", -1 },
+	{ "sport = :22 and not ( dport = :1 or dport = :2 )", 1 },
+};
+
+START_TEST(filter_pushes_only_necessary_port_conditions)
+{
+	struct sk_sockdiag_bc bc;
+	struct ls_filter *f;
+	char err[512];
+	uint32_t states;
+	int rc, have;
+
+	f = parse(bc_cases[_i].expr, &rc, err, sizeof(err), &states, &have);
+	ck_assert_msg(rc == 0, "case %d: %s", _i, err);
+	ck_assert_msg(ls_filter_bytecode(f, &bc) == bc_cases[_i].pushed,
+	    "case %d \"%s\": pushed %d", _i, bc_cases[_i].expr,
+	    ls_filter_bytecode(f, &bc));
+	ls_filter_free(f);
+}
+END_TEST
+
 Suite *
 lssock_filter_suite(void)
 {
@@ -198,6 +231,8 @@ lssock_filter_suite(void)
 	    NELEM(bad_cases));
 	tcase_add_test(tc, filter_state_clauses_set_the_state_bitmap);
 	tcase_add_test(tc, filter_refuses_nesting_past_its_bound);
+	tcase_add_loop_test(tc, filter_pushes_only_necessary_port_conditions, 0,
+	    NELEM(bc_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -346,6 +346,69 @@ START_TEST(dump_finds_own_loopback_listener)
 }
 END_TEST
 
+/* Two listeners; bytecode "local port == first" lets only the first
+ * through, and a condition that never holds is reported as such. */
+struct ports {
+	int want, other, seen_want, seen_other;
+};
+
+static int
+count_ports(const struct sk_sock *s, void *arg)
+{
+	struct ports *p = arg;
+
+	p->seen_want += s->sport == p->want;
+	p->seen_other += s->sport == p->other;
+	return 0;
+}
+
+START_TEST(bytecode_lets_the_kernel_drop_other_ports)
+{
+	struct sk_sockdiag_req req = { .protos = SK_SD_TCP,
+	    .states = SK_SS_BIT(SK_SS_LISTEN) };
+	struct sk_sockdiag_bc bc;
+	struct ports p = { 0 };
+	struct sk_err e;
+	int fa = ut_listener(AF_INET, &p.want);
+	int fb = ut_listener(AF_INET6, &p.other);
+
+	sk_sockdiag_bc_init(&bc);
+	ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 0, SK_BC_GE, p.want, &e), 0);
+	ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 0, SK_BC_LE, p.want, &e), 0);
+	ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 1, SK_BC_EQ, 0, &e), 0);
+	ck_assert_uint_eq(bc.len, 24);
+	req.bc = &bc;
+	if (sk_sockdiag_dump(&req, count_ports, &p, &e) < 0)
+		ck_abort_msg("dump: %s", e.msg);
+	ck_assert_int_eq(p.seen_want, 1);
+	ck_assert_int_eq(p.seen_other, 0);
+	ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 0, SK_BC_GT, 65535, &e), 1);
+	ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 0, SK_BC_LT, 0, &e), 1);
+	close(fa);
+	close(fb);
+}
+END_TEST
+
+START_TEST(bytecode_rejects_jumps_past_the_end_and_overflow)
+{
+	struct sk_sockdiag_bc bc;
+	struct sk_err e;
+	unsigned short no;
+	int i;
+
+	sk_sockdiag_bc_init(&bc);
+	for (i = 0; i < SK_SOCKDIAG_BC_MAX / 8; i++)
+		ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 0, SK_BC_EQ, 22, &e), 0);
+	ck_assert_int_eq(sk_sockdiag_bc_port(&bc, 0, SK_BC_EQ, 22, &e), -1);
+	ck_assert_int_eq(e.code, ENOSPC);
+	/* Each condition's failure jump lands 4 bytes past the end. */
+	for (i = 0; i < SK_SOCKDIAG_BC_MAX / 8; i++) {
+		memcpy(&no, bc.code + 8 * i + 2, sizeof(no));
+		ck_assert_uint_eq(no, SK_SOCKDIAG_BC_MAX - 8 * i + 4);
+	}
+}
+END_TEST
+
 Suite *
 sockdiag_suite(void)
 {
@@ -359,6 +422,8 @@ sockdiag_suite(void)
 	tcase_add_test(tc, parse_rejects_message_shorter_than_its_header);
 	tcase_add_test(tc, parse_rejects_attribute_shorter_than_its_type);
 	tcase_add_test(tc, dump_finds_own_loopback_listener);
+	tcase_add_test(tc, bytecode_lets_the_kernel_drop_other_ports);
+	tcase_add_test(tc, bytecode_rejects_jumps_past_the_end_and_overflow);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tp, proc_setup, proc_teardown);
 	tcase_add_test(tp, procnet_reads_tables_like_netlink);

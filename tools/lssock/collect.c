@@ -73,6 +73,7 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 {
 	struct sk_sockdiag_req req;
 	struct sk_procmap *owners = NULL;
+	struct sk_sockdiag_bc bc;
 	struct ls_summary sum;
 	struct run run;
 	int rc = -1;
@@ -89,6 +90,8 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 		req.ext |= SK_SD_EXT_MEM;
 	if (o->extended || o->style == LS_JSON)
 		req.ext |= SK_SD_EXT_UID;
+	if (ls_filter_bytecode(o->filter, &bc) > 0)
+		req.bc = &bc;
 	run.o = o;
 	if (o->style == LS_SUMMARY) {
 		memset(&sum, 0, sizeof(sum));

@@ -624,3 +624,46 @@ ls_filter_free(struct ls_filter *f)
 	free(f->words);
 	free(f);
 }
+
+/* ---- kernel bytecode ----------------------------------------------------------------- */
+
+/*
+ * The port comparisons on the top-level AND chain must all hold, so the
+ * kernel may check them before it sends a socket; everything else (or,
+ * not, addresses, !=) stays with ls_filter_match(), which sees every
+ * socket the kernel sends anyway.  Returns the number of conditions
+ * pushed, -1 when one can never hold (nothing will match).
+ */
+static int
+push_and(const struct node *pool, int i, struct sk_sockdiag_bc *bc)
+{
+	static const enum sk_bc_op bcop[] = {
+		[OP_EQ] = SK_BC_EQ, [OP_LT] = SK_BC_LT, [OP_GT] = SK_BC_GT,
+		[OP_LE] = SK_BC_LE, [OP_GE] = SK_BC_GE
+	};
+	const struct node *n = &pool[i];
+	int a, b, rc;
+
+	if (n->kind == N_AND) {
+		if ((a = push_and(pool, n->a, bc)) < 0 ||
+		    (b = push_and(pool, n->b, bc)) < 0)
+			return -1;
+		return a + b;
+	}
+	if (n->kind != N_PORT || n->op == OP_NE)
+		return 0;
+	rc = sk_sockdiag_bc_port(bc, n->peer, bcop[n->op], (unsigned)n->port,
+	    NULL);
+	if (rc == 1)
+		return -1;
+	return rc == 0;		/* full: the rest stays in user space */
+}
+
+int
+ls_filter_bytecode(const struct ls_filter *f, struct sk_sockdiag_bc *bc)
+{
+	sk_sockdiag_bc_init(bc);
+	if (f == NULL)
+		return 0;
+	return push_and(f->pool, f->root, bc);
+}

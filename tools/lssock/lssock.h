@@ -69,6 +69,11 @@ int ls_filter_match(const struct ls_filter *f, const struct sk_sock *s);
 
 void ls_filter_free(struct ls_filter *f);
 
+/* The part of f the kernel can check (port comparisons that must all
+ * hold), as INET_DIAG bytecode in bc.  Returns the conditions pushed, or
+ * -1 when one can never hold. */
+int ls_filter_bytecode(const struct ls_filter *f, struct sk_sockdiag_bc *bc);
+
 /* ---- out.c: a big output buffer (stdio per field is the slow part) ------------- */
 
 struct ls_out {
