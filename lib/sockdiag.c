@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
+#include <linux/tcp.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -172,6 +173,69 @@ attr_copy(const struct nlattr *at, void *dst, size_t dstlen)
 	return n;
 }
 
+/* An older kernel sends a shorter tcp_info: what it left out stays 0. */
+static size_t
+tcpi_from_attr(const struct nlattr *at, struct sk_tcp_info *o)
+{
+	struct tcp_info t;
+	size_t n;
+
+	memset(&t, 0, sizeof(t));
+	n = attr_copy(at, &t, sizeof(t));
+	o->state = t.tcpi_state;
+	o->ca_state = t.tcpi_ca_state;
+	o->retransmits = t.tcpi_retransmits;
+	o->probes = t.tcpi_probes;
+	o->backoff = t.tcpi_backoff;
+	o->options = t.tcpi_options;
+	o->snd_wscale = t.tcpi_snd_wscale;
+	o->rcv_wscale = t.tcpi_rcv_wscale;
+	o->rto = t.tcpi_rto;
+	o->ato = t.tcpi_ato;
+	o->snd_mss = t.tcpi_snd_mss;
+	o->rcv_mss = t.tcpi_rcv_mss;
+	o->unacked = t.tcpi_unacked;
+	o->sacked = t.tcpi_sacked;
+	o->lost = t.tcpi_lost;
+	o->retrans = t.tcpi_retrans;
+	o->fackets = t.tcpi_fackets;
+	o->last_data_sent = t.tcpi_last_data_sent;
+	o->last_ack_recv = t.tcpi_last_ack_recv;
+	o->last_data_recv = t.tcpi_last_data_recv;
+	o->pmtu = t.tcpi_pmtu;
+	o->rcv_ssthresh = t.tcpi_rcv_ssthresh;
+	o->rtt = t.tcpi_rtt;
+	o->rttvar = t.tcpi_rttvar;
+	o->snd_ssthresh = t.tcpi_snd_ssthresh;
+	o->snd_cwnd = t.tcpi_snd_cwnd;
+	o->advmss = t.tcpi_advmss;
+	o->reordering = t.tcpi_reordering;
+	o->rcv_rtt = t.tcpi_rcv_rtt;
+	o->rcv_space = t.tcpi_rcv_space;
+	o->total_retrans = t.tcpi_total_retrans;
+	o->pacing_rate = t.tcpi_pacing_rate;
+	o->max_pacing_rate = t.tcpi_max_pacing_rate;
+	o->bytes_acked = t.tcpi_bytes_acked;
+	o->bytes_received = t.tcpi_bytes_received;
+	o->segs_out = t.tcpi_segs_out;
+	o->segs_in = t.tcpi_segs_in;
+	o->notsent_bytes = t.tcpi_notsent_bytes;
+	o->min_rtt = t.tcpi_min_rtt;
+	o->data_segs_in = t.tcpi_data_segs_in;
+	o->data_segs_out = t.tcpi_data_segs_out;
+	o->delivery_rate = t.tcpi_delivery_rate;
+	o->busy_time = t.tcpi_busy_time;
+	o->rwnd_limited = t.tcpi_rwnd_limited;
+	o->sndbuf_limited = t.tcpi_sndbuf_limited;
+	o->delivered = t.tcpi_delivered;
+	o->delivered_ce = t.tcpi_delivered_ce;
+	o->bytes_sent = t.tcpi_bytes_sent;
+	o->bytes_retrans = t.tcpi_bytes_retrans;
+	o->dsack_dups = t.tcpi_dsack_dups;
+	o->reord_seen = t.tcpi_reord_seen;
+	return n;
+}
+
 static void
 mem_from_skmeminfo(const struct nlattr *at, struct sk_sock_mem *m)
 {
@@ -240,8 +304,7 @@ parse_inet(const struct nlmsghdr *nlh, unsigned proto, struct sk_sock *s,
 		s->have |= SK_SD_EXT_MEM;
 	}
 	if (a.tb[INET_DIAG_INFO] && proto == SK_SD_TCP) {
-		s->tcpi_len = attr_copy(a.tb[INET_DIAG_INFO], &s->tcpi,
-		    sizeof(s->tcpi));
+		s->tcpi_len = tcpi_from_attr(a.tb[INET_DIAG_INFO], &s->tcpi);
 		s->have |= SK_SD_EXT_INFO;
 	}
 	if (a.tb[INET_DIAG_CONG]) {
@@ -315,6 +378,8 @@ sk_sockdiag_parse(const struct nlmsghdr *nlh, unsigned proto, struct sk_sock *s,
 {
 	const unsigned char *fam;
 
+	/* tcp_info comes last and is only filled when sent; clearing it
+	 * for every socket of a 100k dump would be wasted work. */
 	memset(s, 0, offsetof(struct sk_sock, tcpi));
 	s->tcpi_len = 0;
 	if (nlh->nlmsg_len < NLMSG_HDRLEN || mnl_nlmsg_get_payload_len(nlh) < 1)
@@ -414,11 +479,6 @@ data_cb(const struct nlmsghdr *nlh, void *data)
 		d->parse_failed = 1;
 		return MNL_CB_ERROR;
 	}
-	/* tcp_info is large; clear its tail only when it was not all sent,
-	 * and skip the work entirely when nobody asked for it. */
-	if (d->sock.tcpi_len < sizeof(d->sock.tcpi) && (d->ext & SK_SD_EXT_INFO))
-		memset((char *)&d->sock.tcpi + d->sock.tcpi_len, 0,
-		    sizeof(d->sock.tcpi) - d->sock.tcpi_len);
 	d->nsent++;
 	if (d->cb(&d->sock, d->arg) != 0) {
 		d->stopped = 1;

@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
-#include <linux/tcp.h>
 
 struct sk_err;
 struct nlmsghdr;
@@ -93,6 +92,27 @@ enum sk_sock_timer {
 	SK_TIMER_PERSIST, SK_TIMER_UNKNOWN
 };
 
+/* The tcp_info fields lssock shows, copied out of the kernel's struct so
+ * this header does not pull in <linux/tcp.h> (it clashes with
+ * <netinet/tcp.h>).  Times in microseconds, rates in bytes per second;
+ * fields a kernel did not send are 0. */
+struct sk_tcp_info {
+	uint8_t state, ca_state, retransmits, probes, backoff, options;
+	uint8_t snd_wscale, rcv_wscale;
+	uint32_t rto, ato, snd_mss, rcv_mss;
+	uint32_t unacked, sacked, lost, retrans, fackets;
+	uint32_t last_data_sent, last_ack_recv, last_data_recv;	/* ms */
+	uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd;
+	uint32_t advmss, reordering, rcv_rtt, rcv_space, total_retrans;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt;
+	uint32_t data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t dsack_dups, reord_seen;
+};
+
 /* The skmeminfo counters, in bytes. */
 struct sk_sock_mem {
 	uint32_t rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc,
@@ -126,8 +146,8 @@ struct sk_sock {
 	uint32_t retrans;	/* timer retransmits / probes */
 	struct sk_sock_mem mem;
 	char cong[SK_SOCK_CONGMAX];
-	struct tcp_info tcpi;	/* zero past what the kernel sent */
-	size_t tcpi_len;	/* bytes of tcpi the kernel filled */
+	struct sk_tcp_info tcpi;	/* with SK_SD_EXT_INFO, TCP only */
+	size_t tcpi_len;	/* bytes of tcp_info the kernel sent; 0: none */
 };
 
 /* Return non-zero to stop the dump (the dump then returns 0). */

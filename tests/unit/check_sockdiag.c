@@ -100,7 +100,7 @@ START_TEST(parse_reads_tcp_listener_from_captured_reply)
 	ck_assert(s->have & SK_SD_EXT_INFO);
 	ck_assert(s->have & SK_SD_EXT_MEM);
 	ck_assert_uint_gt(s->tcpi_len, 100);
-	ck_assert_int_eq(s->tcpi.tcpi_state, SK_SS_LISTEN);
+	ck_assert_int_eq(s->tcpi.state, SK_SS_LISTEN);
 	ck_assert_str_ne(s->cong, "");
 	ck_assert_uint_gt(s->mem.rcvbuf, 0);
 	free(s);

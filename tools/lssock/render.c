@@ -179,7 +179,7 @@ put_ms(struct ls_render *r, unsigned ms)
 static void
 put_info(struct ls_render *r, const struct sk_sock *s)
 {
-	const struct tcp_info *t = &s->tcpi;
+	const struct sk_tcp_info *t = &s->tcpi;
 	char b[512];
 	int n;
 
@@ -191,21 +191,21 @@ put_info(struct ls_render *r, const struct sk_sock *s)
 		return;
 	n = snprintf(b, sizeof(b),
 	    " wscale:%u,%u rto:%g rtt:%g/%g mss:%u cwnd:%u",
-	    t->tcpi_snd_wscale, t->tcpi_rcv_wscale, t->tcpi_rto / 1000.0,
-	    t->tcpi_rtt / 1000.0, t->tcpi_rttvar / 1000.0, t->tcpi_snd_mss,
-	    t->tcpi_snd_cwnd);
-	if (t->tcpi_snd_ssthresh < 0xffff)
+	    t->snd_wscale, t->rcv_wscale, t->rto / 1000.0,
+	    t->rtt / 1000.0, t->rttvar / 1000.0, t->snd_mss,
+	    t->snd_cwnd);
+	if (t->snd_ssthresh < 0xffff)
 		n += snprintf(b + n, sizeof(b) - n, " ssthresh:%u",
-		    t->tcpi_snd_ssthresh);
+		    t->snd_ssthresh);
 	n += snprintf(b + n, sizeof(b) - n,
 	    " bytes_sent:%llu bytes_acked:%llu bytes_received:%llu"
 	    " retrans:%u/%u delivery_rate:%llubps pacing_rate:%llubps",
-	    (unsigned long long)t->tcpi_bytes_sent,
-	    (unsigned long long)t->tcpi_bytes_acked,
-	    (unsigned long long)t->tcpi_bytes_received, t->tcpi_retrans,
-	    t->tcpi_total_retrans,
-	    (unsigned long long)t->tcpi_delivery_rate * 8,
-	    (unsigned long long)t->tcpi_pacing_rate * 8);
+	    (unsigned long long)t->bytes_sent,
+	    (unsigned long long)t->bytes_acked,
+	    (unsigned long long)t->bytes_received, t->retrans,
+	    t->total_retrans,
+	    (unsigned long long)t->delivery_rate * 8,
+	    (unsigned long long)t->pacing_rate * 8);
 	ls_out_mem(&r->out, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
 }
 

@@ -47,7 +47,7 @@ owners(struct sk_json *j, const struct sk_sock *s, const struct sk_procmap *m)
 static void
 tcp_info(struct sk_json *j, const struct sk_sock *s)
 {
-	const struct tcp_info *t = &s->tcpi;
+	const struct sk_tcp_info *t = &s->tcpi;
 
 	if (s->cong[0] != '\0')
 		kv_str(j, "cong", s->cong);
@@ -55,24 +55,24 @@ tcp_info(struct sk_json *j, const struct sk_sock *s)
 		return;
 	sk_json_key(j, "tcp_info");
 	sk_json_obj_begin(j);
-	kv_uint(j, "rtt_us", t->tcpi_rtt);
-	kv_uint(j, "rttvar_us", t->tcpi_rttvar);
-	kv_uint(j, "min_rtt_us", t->tcpi_min_rtt);
-	kv_uint(j, "rto_us", t->tcpi_rto);
-	kv_uint(j, "mss", t->tcpi_snd_mss);
-	kv_uint(j, "cwnd", t->tcpi_snd_cwnd);
-	kv_uint(j, "ssthresh", t->tcpi_snd_ssthresh);
-	kv_uint(j, "unacked", t->tcpi_unacked);
-	kv_uint(j, "lost", t->tcpi_lost);
-	kv_uint(j, "retrans", t->tcpi_retrans);
-	kv_uint(j, "total_retrans", t->tcpi_total_retrans);
-	kv_uint(j, "bytes_sent", t->tcpi_bytes_sent);
-	kv_uint(j, "bytes_acked", t->tcpi_bytes_acked);
-	kv_uint(j, "bytes_received", t->tcpi_bytes_received);
-	kv_uint(j, "delivery_rate_bps", t->tcpi_delivery_rate * 8);
-	kv_uint(j, "pacing_rate_bps", t->tcpi_pacing_rate * 8);
-	kv_uint(j, "snd_wscale", t->tcpi_snd_wscale);
-	kv_uint(j, "rcv_wscale", t->tcpi_rcv_wscale);
+	kv_uint(j, "rtt_us", t->rtt);
+	kv_uint(j, "rttvar_us", t->rttvar);
+	kv_uint(j, "min_rtt_us", t->min_rtt);
+	kv_uint(j, "rto_us", t->rto);
+	kv_uint(j, "mss", t->snd_mss);
+	kv_uint(j, "cwnd", t->snd_cwnd);
+	kv_uint(j, "ssthresh", t->snd_ssthresh);
+	kv_uint(j, "unacked", t->unacked);
+	kv_uint(j, "lost", t->lost);
+	kv_uint(j, "retrans", t->retrans);
+	kv_uint(j, "total_retrans", t->total_retrans);
+	kv_uint(j, "bytes_sent", t->bytes_sent);
+	kv_uint(j, "bytes_acked", t->bytes_acked);
+	kv_uint(j, "bytes_received", t->bytes_received);
+	kv_uint(j, "delivery_rate_bps", t->delivery_rate * 8);
+	kv_uint(j, "pacing_rate_bps", t->pacing_rate * 8);
+	kv_uint(j, "snd_wscale", t->snd_wscale);
+	kv_uint(j, "rcv_wscale", t->rcv_wscale);
 	sk_json_obj_end(j);
 }
 
