@@ -244,7 +244,8 @@ FILTERS=(
 	need_fixture
 	run in_ns "$L" --netstat -tln
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "Proto Recv-Q Send-Q Local Address"*"(state)" ]]
+	[ "${lines[0]}" = "Active Internet connections (including servers)" ]
+	[[ "${lines[1]}" == "Proto R-Q  S-Q Local Address"*"(state)" ]]
 	[[ "$output" == *"198.18.$IDX.2.4301"*"*.*"*"LISTEN"* ]]
 	[[ "$output" == *"*.4303"*"LISTEN"* ]]
 }

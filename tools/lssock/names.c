@@ -244,6 +244,8 @@ ls_name_netstat(struct ls_names *nm, const struct sk_sock *s, int peer,
 		flags |= SK_NAME_NUMERIC;
 	else if (!nm->resolve)
 		flags |= SK_NAME_NOHOST;
+	else
+		flags |= SK_NAME_SHORT;	/* "julian.smtp", as netstat did */
 	if (s->proto == SK_SD_UDP)
 		flags |= SK_NAME_DGRAM;
 	if (s->proto == SK_SD_RAW)

@@ -34,12 +34,13 @@ static const struct col {
 	{ C_N, NULL, 0, 0 }
 };
 
+/* The source text's netstat -a: "Proto R-Q S-Q  Local Address ...". */
 static const struct col ns_cols[] = {
 	{ C_NETID, "Proto", 5, 0 },
-	{ C_RECVQ, "Recv-Q", 6, 1 },
-	{ C_SENDQ, "Send-Q", 6, 1 },
-	{ C_LOCAL, "Local Address", 23, 0 },
-	{ C_PEER, "Foreign Address", 23, 0 },
+	{ C_RECVQ, "R-Q", 3, 1 },
+	{ C_SENDQ, "S-Q", 4, 1 },
+	{ C_LOCAL, "Local Address", 22, 0 },
+	{ C_PEER, "Foreign Address", 22, 0 },
 	{ C_STATE, "(state)", 0, 0 },
 	{ C_N, NULL, 0, 0 }
 };
@@ -122,6 +123,10 @@ ls_render_header(struct ls_render *r)
 
 	if (r->o->noheader || r->o->style == LS_JSON)
 		return;
+	if (r->o->style == LS_NETSTAT)
+		ls_out_str(&r->out, r->o->states & SK_SS_BIT(SK_SS_LISTEN) ?
+		    "Active Internet connections (including servers)\n" :
+		    "Active Internet connections\n");
 	for (; c->head != NULL; c++)
 		if (r->show[c->id])
 			cell(r, c, c->head, strlen(c->head), c[1].head == NULL);
@@ -327,10 +332,10 @@ row_netstat(struct ls_render *r, const struct sk_sock *s)
 				v = "unix";
 			else
 				v = s->proto == SK_SD_TCP ?
-				    (s->family == AF_INET ? "tcp4" : "tcp6") :
+				    (s->family == AF_INET ? "tcp" : "tcp6") :
 				    s->proto == SK_SD_UDP ?
-				    (s->family == AF_INET ? "udp4" : "udp6") :
-				    (s->family == AF_INET ? "raw4" : "raw6");
+				    (s->family == AF_INET ? "udp" : "udp6") :
+				    (s->family == AF_INET ? "raw" : "raw6");
 			break;
 		case C_RECVQ:
 		case C_SENDQ:
