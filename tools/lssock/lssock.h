@@ -130,6 +130,7 @@ void ls_json_sock(struct sk_json *j, const struct ls_opts *o,
 struct ls_summary {
 	unsigned long n[4][3];	/* [tcp,udp,raw,unix][total, v4, v6] */
 	unsigned long tcp_state[SK_SS_MAX];
+	unsigned long tw[2];		/* TIME-WAIT [v4, v6] */
 };
 
 void ls_summary_add(struct ls_summary *sum, const struct sk_sock *s);
