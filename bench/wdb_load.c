@@ -1,6 +1,7 @@
 /*
  * wdb_load FILE [QUERY...] — load a whoisd.db(5) file the way whoisd does
- * and print the load time and memory, then the match count of each QUERY.
+ * and print the load time, the minor page faults the load took and
+ * memory, then the match count of each QUERY.
  * Built by `make bench`; bench/whoisd-load.sh runs it.  The loader and
  * its index are compiled in directly because tool code is not part of
  * libsockkit.
@@ -14,6 +15,7 @@
 
 #include "../tools/whoisd/db.c"
 #include "../tools/whoisd/db_index.c"
+#include "../tools/whoisd/db_mem.c"
 
 static double
 now_ms(void)
@@ -42,7 +44,7 @@ int
 main(int argc, char **argv)
 {
 	struct sk_err e;
-	struct rusage ru;
+	struct rusage r0, ru;
 	struct wdb *db;
 	const uint32_t *recs;
 	double t0, t1;
@@ -54,6 +56,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: wdb_load FILE [WORD...]\n");
 		return 2;
 	}
+	getrusage(RUSAGE_SELF, &r0);
 	t0 = now_ms();
 	if ((db = wdb_load(argv[1], NULL, &e)) == NULL) {
 		fprintf(stderr, "wdb_load: %s\n", e.msg);
@@ -61,8 +64,9 @@ main(int argc, char **argv)
 	}
 	t1 = now_ms();
 	getrusage(RUSAGE_SELF, &ru);
-	printf("records=%zu load_ms=%.1f rss_kb=%ld maxrss_kb=%ld\n",
-	    wdb_count(db), t1 - t0, rss_kb(), ru.ru_maxrss);
+	printf("records=%zu load_ms=%.1f minflt=%ld rss_kb=%ld maxrss_kb=%ld\n",
+	    wdb_count(db), t1 - t0, ru.ru_minflt - r0.ru_minflt, rss_kb(),
+	    ru.ru_maxrss);
 	for (a = 2; a < argc; a++) {
 		n = strlen(argv[a]) < sizeof(w) ? strlen(argv[a]) : sizeof(w) - 1;
 		for (i = 0; i < n; i++)

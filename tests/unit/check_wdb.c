@@ -1,11 +1,15 @@
 /* whoisd's directory loader and word index (tools/whoisd/db.c). */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "whoisd/db.h"
+#include "whoisd/db_internal.h"
 #include "unit.h"
 
 static struct wdb *
@@ -210,6 +214,294 @@ START_TEST(wdb_load_reads_file_and_names_it_in_errors)
 }
 END_TEST
 
+/* ---- the same directory however it arrives ------------------------------ */
+
+/* A directory with every construct the parser knows, n records long, so
+ * that reads of any size split lines, CRLFs and continuations. */
+static char *
+mixed(size_t n, size_t *len)
+{
+	size_t cap = n * 200 + 8192, l = 0, i;
+	char *s = malloc(cap);
+
+	ck_assert_ptr_nonnull(s);
+	l += (size_t)sprintf(s, "# generated\n%% also a comment\n\n");
+	for (i = 0; i < n; i++) {
+		l += (size_t)sprintf(s + l, "Full Name: Smith%zu, W%zu\r\n"
+		    "Handle:\tH%zu\n", i % 97, i % 13, i);
+		if (i % 3 == 0)
+			l += (size_t)sprintf(s + l, "# inside\nEmail: "
+			    "e%zu@example.org,\n   more%zu  \n", i, i % 5);
+		if (i % 7 == 0)
+			l += (size_t)sprintf(s + l, ".Login: login%zu\n", i);
+		l += (size_t)sprintf(s + l, "Room: NSC %zu\n%s", i,
+		    i % 11 == 0 ? " \t \n" : "\n");
+	}
+	/* One line of the longest length allowed, ending in CRLF. */
+	l += (size_t)sprintf(s + l, "Full Name: ");
+	memset(s + l, 'q', WDB_LINE_MAX - 11);
+	l += WDB_LINE_MAX - 11;
+	l += (size_t)sprintf(s + l, "\r\nLast: no newline");
+	*len = l;
+	return s;
+}
+
+/* Check marks every assertion with a write(2): in loops over millions of
+ * fields, test first and assert only on failure. */
+#define expect(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+
+/* Both directories hold the same records, fields and word lists. */
+static void
+same_db(const struct wdb *a, const struct wdb *b, const char *how)
+{
+	struct wdb_iter ia, ib;
+	struct wdb_field fa, fb;
+	const uint32_t *ra, *rb;
+	const char *p, *w;
+	char fw[WDB_LINE_MAX];
+	size_t rec, na, nb, wl, i;
+
+	expect(wdb_count(a) == wdb_count(b), "%s: %zu records, not %zu",
+	    how, wdb_count(b), wdb_count(a));
+	for (rec = 0; rec < wdb_count(a); rec++) {
+		wdb_fields(a, rec, &ia);
+		wdb_fields(b, rec, &ib);
+		while (wdb_next(&ia, &fa)) {
+			expect(wdb_next(&ib, &fb), "%s: record %zu "
+			    "short", how, rec);
+			expect(strcmp(fa.name, fb.name) == 0 &&
+			    fa.len == fb.len && memcmp(fa.value, fb.value,
+			    fa.len) == 0 && fa.hidden == fb.hidden &&
+			    fa.indexed == fb.indexed, "%s: record %zu: %s=%.*s "
+			    "vs %s=%.*s", how, rec, fa.name, (int)fa.len,
+			    fa.value, fb.name, (int)fb.len, fb.value);
+			if (!fa.indexed)
+				continue;
+			p = fa.value;
+			while ((w = wdb_token(&p, fa.value + fa.len, &wl))) {
+				for (i = 0; i < wl; i++)
+					fw[i] = (char)wdb_fold((unsigned char)w[i]);
+				na = wdb_word(a, fw, wl, &ra);
+				nb = wdb_word(b, fw, wl, &rb);
+				expect(na > 0 && na == nb && memcmp(ra,
+				    rb, na * sizeof(*ra)) == 0, "%s: word %.*s",
+				    how, (int)wl, w);
+			}
+		}
+		expect(!wdb_next(&ib, &fb), "%s: record %zu long", how,
+		    rec);
+	}
+}
+
+/* A regular file holding text; unlinked, so only the descriptor is left. */
+static int
+file_with(const char *text, size_t len)
+{
+	char path[] = "/tmp/check_wdb.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+struct feed {
+	int fd;
+	const char *text;
+	size_t len;
+};
+
+static void *
+feed(void *arg)
+{
+	struct feed *f = arg;
+	size_t off = 0;
+	ssize_t n;
+
+	/* Odd-sized writes: the reader sees short reads at odd places. */
+	while (off < f->len) {
+		n = write(f->fd, f->text + off, f->len - off < 4093 ?
+		    f->len - off : 4093);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(f->fd);
+	return NULL;
+}
+
+/* Load text through a pipe, as from a FIFO or standard input. */
+static struct wdb *
+load_pipe(const char *text, size_t len, struct sk_err *e)
+{
+	struct feed f = { .text = text, .len = len };
+	struct wdb *db;
+	pthread_t t;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	f.fd = p[1];
+	ck_assert_int_eq(pthread_create(&t, NULL, feed, &f), 0);
+	db = wdb__load_fd(p[0], 0, "t.db", NULL, e);
+	/* A failed load stops reading: unblock the writer. */
+	close(p[0]);
+	pthread_join(t, NULL);
+	return db;
+}
+
+static const size_t reads[] = { 1, 2, 3, 7, 4095, 4096, 4097, 4099, 65536, 0 };
+
+START_TEST(wdb_file_pipe_and_memory_loads_agree)
+{
+	size_t len, n = _i == 0 ? 300 : 60000;
+	char *text = mixed(n, &len), how[64];
+	struct wdb *m, *d;
+	struct sk_err e;
+	size_t i;
+	int fd;
+
+	/* 60,000 records: arrays past a megabyte, two index threads. */
+	m = wdb_load_mem(text, len, "t.db", NULL, &e);
+	ck_assert_msg(m != NULL, "%s", e.msg);
+	ck_assert_uint_eq(wdb_count(m), n + 1);
+	d = load_pipe(text, len, &e);
+	ck_assert_msg(d != NULL, "pipe: %s", e.msg);
+	same_db(m, d, "pipe");
+	wdb_free(d);
+	fd = file_with(text, len);
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		if (n > 1000 && reads[i] < 4095)
+			continue;	/* byte-sized reads of 8 MB: slow */
+		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+		snprintf(how, sizeof(how), "file, reads of %zu", reads[i]);
+		d = wdb__load_fd(fd, reads[i], "t.db", NULL, &e);
+		ck_assert_msg(d != NULL, "%s: %s", how, e.msg);
+		same_db(m, d, how);
+		wdb_free(d);
+	}
+	close(fd);
+	wdb_free(m);
+	free(text);
+}
+END_TEST
+
+/* A broken file gives the same message at the same line whichever way it
+ * is read, including lines that straddle reads. */
+START_TEST(wdb_stream_reports_errors_like_memory_load)
+{
+	size_t len = bad[_i].len ? bad[_i].len : strlen(bad[_i].text), i;
+	struct sk_err em, ef;
+	struct wdb *m, *d;
+	int fd = file_with(bad[_i].text, len);
+
+	m = wdb_load_mem(bad[_i].text, len, "t.db", NULL, &em);
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+		d = wdb__load_fd(fd, reads[i], "t.db", NULL, &ef);
+		ck_assert_msg((m == NULL) == (d == NULL), "case %d, reads of "
+		    "%zu", _i, reads[i]);
+		if (m == NULL)
+			ck_assert_msg(strcmp(em.msg, ef.msg) == 0, "case %d, "
+			    "reads of %zu: %s", _i, reads[i], ef.msg);
+		wdb_free(d);
+	}
+	wdb_free(m);
+	close(fd);
+}
+END_TEST
+
+START_TEST(wdb_stream_finds_overlong_line_at_any_read_size)
+{
+	static const struct {
+		size_t x;		/* bytes of 'x' on line 2 */
+		const char *end;
+		const char *msg;	/* NULL: loads */
+	} lines[] = {
+		{ WDB_LINE_MAX - 3, "\n", NULL },
+		{ WDB_LINE_MAX - 3, "\r\n", NULL },
+		{ WDB_LINE_MAX - 3, "\r", NULL },	/* at EOF, CR dropped */
+		{ WDB_LINE_MAX - 3, "", NULL },
+		{ WDB_LINE_MAX - 2, "\n", "t.db:2: line longer than 4096 bytes" },
+		{ WDB_LINE_MAX - 2, "", "t.db:2: line longer than 4096 bytes" },
+		{ WDB_LINE_MAX - 2, "\r\n", "t.db:2: line longer than 4096 "
+		    "bytes" },
+		{ 100000, "\n", "t.db:2: line longer than 4096 bytes" },
+	};
+	char *s = malloc(100000 + 64);
+	struct sk_err e;
+	struct wdb *d;
+	size_t len, i, c;
+	int fd;
+
+	ck_assert_ptr_nonnull(s);
+	for (c = 0; c < sizeof(lines) / sizeof(lines[0]); c++) {
+		len = (size_t)sprintf(s, "A: b\nC: ");
+		memset(s + len, 'x', lines[c].x);
+		len += lines[c].x;
+		len += (size_t)sprintf(s + len, "%s", lines[c].end);
+		fd = file_with(s, len);
+		for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+			ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+			d = wdb__load_fd(fd, reads[i], "t.db", NULL, &e);
+			if (lines[c].msg == NULL) {
+				ck_assert_msg(d != NULL, "case %zu, reads of "
+				    "%zu: %s", c, reads[i], e.msg);
+				ck_assert_uint_eq(wdb_count(d), 1);
+			} else {
+				ck_assert_msg(d == NULL, "case %zu, reads of "
+				    "%zu: loaded", c, reads[i]);
+				ck_assert_str_eq(e.msg, lines[c].msg);
+			}
+			wdb_free(d);
+		}
+		close(fd);
+	}
+	free(s);
+}
+END_TEST
+
+/* whoisd keeps answering from a loaded directory while the admin
+ * rewrites the file in place: nothing of it is mapped, so a shorter file
+ * can neither change answers nor raise SIGBUS. */
+START_TEST(wdb_answers_survive_file_truncated_after_load)
+{
+	char path[] = "/tmp/check_wdb.XXXXXX", b[64];
+	size_t len;
+	char *text = mixed(60000, &len);
+	struct sk_err e;
+	struct wdb *db;
+	const uint32_t *r;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	db = wdb_load(path, NULL, &e);
+	ck_assert_msg(db != NULL, "%s", e.msg);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(pwrite(fd, "X: y\n", 5, 0), 5);
+	close(fd);
+	unlink(path);
+	ck_assert_uint_eq(wdb_count(db), 60001);
+	ck_assert_uint_eq(wdb_word(db, "h59999", 6, &r), 1);
+	ck_assert_uint_eq(r[0], 59999);
+	ck_assert_str_eq(field(db, 59999, 1, b, sizeof(b)), "Handle=H59999");
+	wdb_free(db);
+	free(text);
+}
+END_TEST
+
+START_TEST(wdb_load_refuses_directory_as_bad_input)
+{
+	struct sk_err e;
+
+	ck_assert_ptr_null(wdb_load("/tmp", NULL, &e));
+	ck_assert_str_eq(e.msg, "/tmp: Is a directory");
+	ck_assert_int_eq(e.kind, SK_ERR_INPUT);
+}
+END_TEST
+
 /* ---- accepted syntax ------------------------------------------------------------ */
 
 START_TEST(wdb_parses_comments_continuations_and_blank_lines)
@@ -404,9 +696,16 @@ START_TEST(wdb_folds_case_and_keeps_display_case)
 }
 END_TEST
 
+static int
+count(void *arg, const uint32_t *r, size_t n)
+{
+	*(size_t *)arg += n;
+	return 0;
+}
+
 START_TEST(wdb_indexes_many_records_in_file_order)
 {
-	size_t n = 20000, i, len = 0;
+	size_t n = 20000, i, len = 0, total = 0;
 	char *s = malloc(n * 64), b[32];
 	const uint32_t *r;
 	struct sk_err e;
@@ -428,6 +727,12 @@ START_TEST(wdb_indexes_many_records_in_file_order)
 	snprintf(b, sizeof(b), "h%zu", n - 1);
 	ck_assert_uint_eq(wdb_word(db, b, strlen(b), &r), 1);
 	ck_assert_uint_eq(r[0], n - 1);
+	/* w7 and w70..w79, each in every hundredth record */
+	ck_assert_int_eq(wdb_prefix(db, "w7", 2, count, &total), 0);
+	ck_assert_uint_eq(total, 11 * n / 100);
+	total = 0;
+	wdb_prefix(db, "h1999", 5, count, &total);	/* h1999, h19990.. */
+	ck_assert_uint_eq(total, 11);
 	wdb_free(db);
 	free(s);
 }
@@ -470,6 +775,15 @@ wdb_suite(void)
 	tcase_add_test(tc, wdb_load_reads_file_and_names_it_in_errors);
 	tcase_add_test(tc, wdb_parses_comments_continuations_and_blank_lines);
 	tcase_add_test(tc, wdb_accepts_empty_and_comment_only_files);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, wdb_file_pipe_and_memory_loads_agree, 0, 2);
+	tcase_add_loop_test(tc, wdb_stream_reports_errors_like_memory_load, 0,
+	    sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, wdb_stream_finds_overlong_line_at_any_read_size);
+	tcase_add_test(tc, wdb_answers_survive_file_truncated_after_load);
+	tcase_add_test(tc, wdb_load_refuses_directory_as_bad_input);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index");
 	tcase_add_loop_test(tc, wdb_word_finds_indexed_words_only, 0,

@@ -1,8 +1,15 @@
 /*
- * The whois directory, loaded for speed and size: the file is read into one
- * buffer and compacted in place down to the bare values; records and fields
- * are small integers into that buffer; attribute names are interned.  The
- * word index over it is in db_index.c.
+ * The whois directory, loaded for speed and size: the file streams through
+ * one small buffer and only the bare values are kept, back to back, in one
+ * array; records and fields are small integers into it; attribute names
+ * are interned.  The word index over it is in db_index.c.
+ *
+ * The file is read, not mapped: a mapping would have to stay valid while
+ * the daemon answers from it, and an admin who rewrites the file in place
+ * (truncating it) would turn the next query into SIGBUS.  Reading also
+ * keeps the page cache out of the daemon's resident size, and on virtual
+ * machines copying through a cache-resident buffer is faster than
+ * faulting in the file's pages one by one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +26,12 @@ struct parse {
 	const char *index;
 	unsigned long line;
 	struct sk_err *e;
+	int inrec;
 	uint16_t pred[WDB_FIELDS_MAX];	/* attribute seen at each position */
 };
+
+/* Bytes read per read(2): the buffer stays in cache while it is parsed. */
+#define CHUNK	(256u << 10)
 
 static int
 isws(unsigned char c)
@@ -204,15 +215,17 @@ attr_intern(struct parse *ps, const char *name, size_t len)
 
 /* ---- parsing -------------------------------------------------------------- */
 
-/* Copy a value towards the start of the buffer (dst <= src, so a forward
- * byte copy is safe), turning tabs into spaces so output stays aligned. */
+/* Append a value to the values array, turning tabs into spaces so
+ * output stays aligned.  The caller has made room. */
 static int
-copyval(struct parse *ps, char *dst, const char *src, size_t n)
+copyval(struct parse *ps, const char *src, size_t n)
 {
+	char *dst = ps->db->buf + ps->db->buflen;
 	size_t i;
 
 	if (clean(src, n)) {
-		memmove(dst, src, n);
+		memcpy(dst, src, n);
+		ps->db->buflen += (uint32_t)n;
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -225,11 +238,26 @@ copyval(struct parse *ps, char *dst, const char *src, size_t n)
 		}
 		dst[i] = (char)c;
 	}
+	ps->db->buflen += (uint32_t)n;
+	return 0;
+}
+
+/* Room for n more value bytes. */
+static int
+reserve(struct parse *ps, size_t n)
+{
+	struct wdb *db = ps->db;
+	char *b = wdb__grow(db->buf, &db->bufcap, (uint64_t)db->buflen + n,
+	    1);
+
+	if (b == NULL)
+		return nomem(ps);
+	db->buf = b;
 	return 0;
 }
 
 static int
-start_record(struct parse *ps, size_t w)
+start_record(struct parse *ps)
 {
 	struct wdb *db = ps->db;
 	struct rec *r = wdb__grow(db->recs, &db->reccap, (uint64_t)db->nrec + 2,
@@ -239,14 +267,13 @@ start_record(struct parse *ps, size_t w)
 		return nomem(ps);
 	db->recs = r;
 	r[db->nrec].fld = db->nflds;
-	r[db->nrec].off = (uint32_t)w;
+	r[db->nrec].off = db->buflen;
 	db->nrec++;
 	return 0;
 }
 
 static int
-attr_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l,
-    int *inrec)
+attr_line(struct parse *ps, const char *p, size_t l)
 {
 	struct wdb *db = ps->db;
 	const char *colon = memchr(p, ':', l), *v, *end = p + l;
@@ -266,10 +293,10 @@ attr_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l,
 	for (i = 0; !clean(p, nl); i++)	/* a bad byte ends the loop */
 		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
 			return badbyte(ps, (unsigned char)p[i]);
-	if (!*inrec) {
-		if (start_record(ps, *w) < 0)
+	if (!ps->inrec) {
+		if (start_record(ps) < 0)
 			return -1;
-		*inrec = 1;
+		ps->inrec = 1;
 	}
 	if ((pos = db->nflds - db->recs[db->nrec - 1].fld) >= WDB_FIELDS_MAX)
 		return perr(ps, "more than 256 attributes in one record");
@@ -289,18 +316,19 @@ attr_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l,
 	    sizeof(*f))) == NULL)
 		return nomem(ps);
 	db->flds = f;
-	if (copyval(ps, buf + *w, v, (size_t)(end - v)) < 0)
+	if (reserve(ps, (size_t)(end - v)) < 0 ||
+	    copyval(ps, v, (size_t)(end - v)) < 0)
 		return -1;
 	f = &db->flds[db->nflds++];
 	f->attr = (uint16_t)a;
 	f->len = (uint16_t)(end - v);
-	*w += (size_t)(end - v);
+	db->nindexed += db->attrs[a].indexed;
 	return 0;
 }
 
 /* Continuation: append to the record's last value after one space. */
 static int
-cont_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l)
+cont_line(struct parse *ps, const char *p, size_t l)
 {
 	struct fld *f = &ps->db->flds[ps->db->nflds - 1];
 	size_t sep = f->len > 0;
@@ -309,27 +337,29 @@ cont_line(struct parse *ps, char *buf, size_t *w, const char *p, size_t l)
 		l--;
 	if (f->len + sep + l > WDB_VALUE_MAX)
 		return perr(ps, "value longer than 65535 bytes");
-	if (sep)
-		buf[(*w)++] = ' ';
-	if (copyval(ps, buf + *w, p, l) < 0)
+	if (reserve(ps, sep + l) < 0)
 		return -1;
-	*w += l;
+	if (sep)
+		ps->db->buf[ps->db->buflen++] = ' ';
+	if (copyval(ps, p, l) < 0)
+		return -1;
 	f->len = (uint16_t)(f->len + sep + l);
 	return 0;
 }
 
-/* One pass over the file: validate, split into records and fields, and
- * compact the values to the front of buf.  Returns the compacted length. */
+/* Validate the complete lines in buf[0..len) (and at eof the last one,
+ * newline or not), split them into records and fields and append their
+ * values.  Returns the bytes consumed, or -1 with ps->e filled. */
 static long long
-parse(struct parse *ps, char *buf, size_t len)
+parse_lines(struct parse *ps, const char *buf, size_t len, int eof)
 {
-	size_t r = 0, w = 0, l, i;
-	int inrec = 0;
-	char *p, *nl;
+	size_t r = 0, l, i;
+	const char *p, *nl;
 
 	while (r < len) {
 		p = buf + r;
-		nl = memchr(p, '\n', len - r);
+		if ((nl = memchr(p, '\n', len - r)) == NULL && !eof)
+			break;
 		l = nl ? (size_t)(nl - p) : len - r;
 		r += l + (nl != NULL);
 		ps->line++;
@@ -345,62 +375,68 @@ parse(struct parse *ps, char *buf, size_t len)
 		for (i = 0; i < l && isws((unsigned char)p[i]); i++)
 			;
 		if (i == l) {
-			inrec = 0;		/* blank line ends a record */
+			ps->inrec = 0;		/* blank line ends a record */
 			continue;
 		}
 		if (i > 0) {
-			if (!inrec)
+			if (!ps->inrec)
 				return perr(ps, "continuation line without an "
 				    "attribute line before it");
-			if (cont_line(ps, buf, &w, p + i, l - i) < 0)
+			if (cont_line(ps, p + i, l - i) < 0)
 				return -1;
-		} else if (attr_line(ps, buf, &w, p, l, &inrec) < 0)
+		} else if (attr_line(ps, p, l) < 0)
 			return -1;
 	}
-	if (start_record(ps, w) < 0)	/* the end marker */
-		return -1;
-	ps->db->nrec--;
-	return (long long)w;
+	return (long long)r;
 }
 
 /* ---- load / free ---------------------------------------------------------- */
 
-/* Takes ownership of buf (malloc'd, len bytes). */
-static struct wdb *
-load_buf(char *buf, size_t len, const char *name, const struct wdb_opts *o,
-    struct sk_err *e)
+/* Start a load of about size bytes (0: unknown).  Arrays are sized from
+ * the size so that a typical file never grows them; a bad guess costs a
+ * remap, not a copy. */
+static int
+load_start(struct parse *ps, uint64_t size, const char *name,
+    const struct wdb_opts *o, struct sk_err *e)
 {
-	struct parse ps = { .name = name, .e = e,
-	    .index = o ? o->index : NULL };
 	struct wdb *db;
-	long long w;
-	char *nb;
+	void *p;
 
-	if (len > WDB_SIZE_MAX) {
-		free(buf);
-		sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
-		return NULL;
+	memset(ps, 0, sizeof(*ps));
+	ps->name = name;
+	ps->e = e;
+	ps->index = o ? o->index : NULL;
+	if (size > WDB_SIZE_MAX)
+		return sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
+	if ((ps->db = db = calloc(1, sizeof(*db))) == NULL)
+		return nomem(ps);
+	if (size == 0)
+		return 0;
+	/* Values never take more room than the lines they came from. */
+	if ((p = wdb__grow(NULL, &db->bufcap, size, 1)) != NULL)
+		db->buf = p;
+	if ((p = wdb__grow(NULL, &db->fldcap, size / 16 + 1,
+	    sizeof(*db->flds))) != NULL)
+		db->flds = p;
+	if ((p = wdb__grow(NULL, &db->reccap, size / 128 + 2,
+	    sizeof(*db->recs))) != NULL)
+		db->recs = p;
+	return 0;
+}
+
+/* Finish a load whose parse returned rc: add the end marker and build the
+ * index, or free what there is. */
+static struct wdb *
+load_finish(struct parse *ps, int rc)
+{
+	struct wdb *db = ps->db;
+
+	if (rc == 0 && start_record(ps) == 0) {
+		db->nrec--;		/* the end marker */
+		if (wdb__build_index(db) == 0)
+			return db;
+		nomem(ps);
 	}
-	if ((db = calloc(1, sizeof(*db))) == NULL) {
-		free(buf);
-		sk_err_set(e, ENOMEM, "%s: out of memory", name);
-		return NULL;
-	}
-	db->buf = buf;
-	ps.db = db;
-	if ((w = parse(&ps, buf, len)) < 0)
-		goto fail;
-	/* Values take less room than the lines they came from: give the
-	 * rest back before the index claims its share. */
-	if ((nb = realloc(db->buf, (size_t)w + 1)) != NULL)
-		db->buf = nb;
-	db->buflen = (size_t)w;
-	if (wdb__build_index(db) < 0) {
-		nomem(&ps);
-		goto fail;
-	}
-	return db;
-fail:
 	wdb_free(db);
 	return NULL;
 }
@@ -409,69 +445,90 @@ struct wdb *
 wdb_load_mem(const char *buf, size_t len, const char *name,
     const struct wdb_opts *o, struct sk_err *e)
 {
-	char *copy = malloc(len + 1);
+	struct parse ps;
 
-	if (copy == NULL) {
-		sk_err_set(e, ENOMEM, "%s: out of memory", name);
-		return NULL;
+	if (load_start(&ps, len, name, o, e) < 0)
+		return load_finish(&ps, -1);
+	return load_finish(&ps, parse_lines(&ps, buf, len, 1) < 0 ? -1 : 0);
+}
+
+struct wdb *
+wdb__load_fd(int fd, size_t maxread, const char *name,
+    const struct wdb_opts *o, struct sk_err *e)
+{
+	struct parse ps;
+	struct stat st;
+	uint64_t size = 0, total = 0;
+	uint32_t bcap = 0;
+	size_t have = 0, room, chunk;
+	long long used;
+	char *b = NULL;
+	ssize_t n;
+	int rc = -1;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size;
+	if (load_start(&ps, size, name, o, e) < 0)
+		goto end;
+	/* A line may straddle two reads: the buffer holds one read plus the
+	 * longest line carried over from the read before.  A small file
+	 * needs no more than its size. */
+	chunk = size > 0 && size < CHUNK ? (size_t)size + 1 : CHUNK;
+	if ((b = wdb__grow(NULL, &bcap, chunk + WDB_LINE_MAX + 2, 1)) == NULL) {
+		nomem(&ps);
+		goto end;
 	}
-	memcpy(copy, buf, len);
-	return load_buf(copy, len, name, o, e);
+	for (;;) {
+		room = maxread > 0 && maxread < chunk ? maxread : chunk;
+		if ((n = read(fd, b + have, room)) < 0) {
+			if (errno == EINTR)
+				continue;
+			sk_err_sys(e, "%s", name);
+			if (e != NULL && errno == EACCES)
+				e->kind = SK_ERR_INPUT;
+			goto end;
+		}
+		if ((total += (uint64_t)n) > WDB_SIZE_MAX) {
+			sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
+			goto end;
+		}
+		have += (size_t)n;
+		if ((used = parse_lines(&ps, b, have, n == 0)) < 0)
+			goto end;
+		have -= (size_t)used;
+		memmove(b, b + used, have);
+		if (n == 0)
+			break;
+		/* Not even a CR can bring this line back under the limit. */
+		if (have > WDB_LINE_MAX + 1) {
+			ps.line++;
+			perr(&ps, "line longer than 4096 bytes");
+			goto end;
+		}
+	}
+	rc = 0;
+end:
+	wdb__release(b, bcap, 1);
+	return load_finish(&ps, rc);
 }
 
 struct wdb *
 wdb_load(const char *path, const struct wdb_opts *o, struct sk_err *e)
 {
-	struct stat st;
-	size_t cap, len = 0;
-	char *buf = NULL, *nb;
-	ssize_t n;
+	struct wdb *db;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
-		goto syserr;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > WDB_SIZE_MAX) {
-		sk_err_set(e, EFBIG, "%s: larger than 4 GiB", path);
-		goto fail;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		sk_err_sys(e, "%s", path);
+		/* The file was named by the admin: one we may not read is a
+		 * bad argument (exit 2, whoisd(8)), like one that is missing. */
+		if (e != NULL && errno == EACCES)
+			e->kind = SK_ERR_INPUT;
+		return NULL;
 	}
-	/* One spare byte so a file that did not grow ends in one read. */
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	if ((buf = malloc(cap)) == NULL)
-		goto syserr;
-	for (;;) {
-		if (len == cap) {
-			if (cap > WDB_SIZE_MAX) {
-				sk_err_set(e, EFBIG, "%s: larger than 4 GiB",
-				    path);
-				goto fail;
-			}
-			if ((nb = realloc(buf, cap * 2)) == NULL)
-				goto syserr;
-			buf = nb;
-			cap *= 2;
-		}
-		if ((n = read(fd, buf + len, cap - len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto syserr;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	db = wdb__load_fd(fd, 0, path, o, e);
 	close(fd);
-	return load_buf(buf, len, path, o, e);
-syserr:
-	sk_err_sys(e, "%s", path);
-	/* The file was named by the admin: one we may not read is a bad
-	 * argument (exit 2, whoisd(8)), like one that is missing. */
-	if (e != NULL && errno == EACCES)
-		e->kind = SK_ERR_INPUT;
-fail:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
+	return db;
 }
 
 void
@@ -483,16 +540,12 @@ wdb_free(struct wdb *db)
 		return;
 	for (i = 0; i < db->nattrs; i++)
 		free(db->attrs[i].name);
-	free(db->attrs);
+	wdb__release(db->attrs, db->attrcap, sizeof(*db->attrs));
 	free(db->amap);
-	free(db->buf);
-	free(db->flds);
-	free(db->recs);
-	free(db->keys);
-	free(db->slots);
-	free(db->post);
-	free(db->bucket);
-	free(db->border);
+	wdb__release(db->buf, db->bufcap, 1);
+	wdb__release(db->flds, db->fldcap, sizeof(*db->flds));
+	wdb__release(db->recs, db->reccap, sizeof(*db->recs));
+	wdb__free_index(db);
 	free(db);
 }
 

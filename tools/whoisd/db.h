@@ -34,14 +34,16 @@ struct wdb_opts {
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* Load the database in path.  o may be NULL.  Returns NULL and fills e
- * with "path: strerror" or "path:LINE: reason" (code EINVAL for bad
- * content, ENOMEM, or the errno of open/read); nothing is half-loaded. */
+/* Load the database in path (a file, FIFO or device: it is read, not
+ * mapped, so changing the file later cannot disturb db).  o may be NULL.
+ * Returns NULL and fills e with "path: strerror" or "path:LINE: reason"
+ * (code EINVAL for bad content, ENOMEM, EFBIG, or the errno of open/read);
+ * nothing is half-loaded. */
 struct wdb *wdb_load(const char *path, const struct wdb_opts *o,
     struct sk_err *e);
 
-/* Like wdb_load() on len bytes at buf (copied; any bytes allowed); name
- * is used in error messages only. */
+/* Like wdb_load() on len bytes at buf (any bytes allowed; db keeps no
+ * pointer into buf); name is used in error messages only. */
 struct wdb *wdb_load_mem(const char *buf, size_t len, const char *name,
     const struct wdb_opts *o, struct sk_err *e);
 

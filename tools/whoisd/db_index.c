@@ -1,11 +1,18 @@
 /*
- * The word index of the whois directory: one open-addressing table over
+ * The word index of the whois directory: open-addressing tables over
  * arrays, with no allocation per word, so a million records load in well
  * under a second; and the tokenizer that the loader and queries share.
+ *
+ * Words are split by the top bit of their hash into shards (db_internal.h)
+ * that share nothing: each is a complete index of its words, built by its
+ * own thread, and a lookup only ever needs the one its hash names.  Both
+ * threads walk every indexed value and hash every word, keeping their
+ * own; hashing is cheap next to the table probes and posting writes that
+ * the split halves.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "db_internal.h"
 
@@ -28,18 +35,29 @@ struct slot {
 };
 
 #define NBUCKET 65536
+#define SCAN_MAX 4096		/* fewer keys: no prefix buckets */
+
+/* Below this many indexed fields a second thread costs more than it
+ * saves (and the fuzzer loads thousands of small files a second). */
+#define THREAD_MIN	(1u << 15)
+
+static unsigned
+shard_of(uint32_t h)
+{
+	return (unsigned)(((uint64_t)h * WDB_SHARDS) >> 32);
+}
 
 /* ---- words --------------------------------------------------------------- */
+
+static const unsigned char sep[256] = {
+	[' '] = 1, ['\t'] = 1, [','] = 1, [';'] = 1, [':'] = 1, ['('] = 1,
+	[')'] = 1, ['['] = 1, [']'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1,
+};
 
 int
 wdb_issep(unsigned char c)
 {
-	switch (c) {
-	case ' ': case '\t': case ',': case ';': case ':': case '(': case ')':
-	case '[': case ']': case '<': case '>': case '"':
-		return 1;
-	}
-	return 0;
+	return sep[c];
 }
 
 const char *
@@ -47,13 +65,13 @@ wdb_token(const char **p, const char *end, size_t *len)
 {
 	const char *s = *p, *t;
 
-	while (s < end && wdb_issep((unsigned char)*s))
+	while (s < end && sep[(unsigned char)*s])
 		s++;
 	if (s == end) {
 		*p = end;
 		return NULL;
 	}
-	for (t = s; t < end && !wdb_issep((unsigned char)*t); t++)
+	for (t = s + 1; t < end && !sep[(unsigned char)*t]; t++)
 		;
 	*len = (size_t)(t - s);
 	*p = t;
@@ -73,58 +91,43 @@ foldeq(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-/* The slot table is probed at random: on huge pages (where the kernel
- * grants them) far fewer of those probes miss the TLB as well. */
-static void *
-zalloc_huge(size_t n)
-{
-	uintptr_t a, b, pg = 4096;
-	void *p = calloc(1, n);
-
-	if (p != NULL && n >= (8u << 20)) {
-		a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-		b = ((uintptr_t)p + n) & ~(pg - 1);
-		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-	}
-	return p;
-}
-
 static int
-slots_resize(struct wdb *db, uint32_t size)
+slots_resize(struct wdb_shard *s, uint32_t size)
 {
-	struct slot *s = zalloc_huge((size_t)size * sizeof(*s));
-	uint32_t i, j;
+	struct slot *n;
+	uint32_t cap = 0, i, j;
 
-	if (s == NULL)
+	if ((n = wdb__grow(NULL, &cap, size, sizeof(*n))) == NULL)
 		return -1;
-	if (db->slots != NULL) {
-		for (i = 0; i <= db->smask; i++) {
-			if (db->slots[i].id == 0)
+	if (s->slots != NULL) {
+		for (i = 0; i <= s->smask; i++) {
+			if (s->slots[i].id == 0)
 				continue;
-			for (j = db->slots[i].hash & (size - 1); s[j].id != 0;
+			for (j = s->slots[i].hash & (size - 1); n[j].id != 0;
 			    j = (j + 1) & (size - 1))
 				;
-			s[j] = db->slots[i];
+			n[j] = s->slots[i];
 		}
+		wdb__release(s->slots, s->smask + 1, sizeof(*n));
 	}
-	free(db->slots);
-	db->slots = s;
-	db->smask = size - 1;
+	s->slots = n;
+	s->smask = size - 1;
 	return 0;
 }
 
 static const struct wkey *
-key_find(const struct wdb *db, const char *w, size_t len, uint32_t h)
+key_find(const struct wdb *db, const struct wdb_shard *s, const char *w,
+    size_t len, uint32_t h)
 {
 	uint32_t j;
 	const struct wkey *k;
 
-	if (db->slots == NULL)
+	if (s->slots == NULL)
 		return NULL;
-	for (j = h & db->smask; db->slots[j].id != 0; j = (j + 1) & db->smask) {
-		if (db->slots[j].hash != h)
+	for (j = h & s->smask; s->slots[j].id != 0; j = (j + 1) & s->smask) {
+		if (s->slots[j].hash != h)
 			continue;
-		k = &db->keys[db->slots[j].id - 1];
+		k = &s->keys[s->slots[j].id - 1];
 		if (k->len == len && foldeq(db->buf + k->off, w, len))
 			return k;
 	}
@@ -133,27 +136,28 @@ key_find(const struct wdb *db, const char *w, size_t len, uint32_t h)
 
 /* Find or add the word at buf offset off with hash h; NULL: no memory. */
 static struct wkey *
-key_get(struct wdb *db, uint32_t off, size_t len, uint32_t h)
+key_get(const struct wdb *db, struct wdb_shard *s, uint32_t off, size_t len,
+    uint32_t h)
 {
 	const char *w = db->buf + off;
-	struct wkey *k = (struct wkey *)key_find(db, w, len, h);
+	struct wkey *k = (struct wkey *)key_find(db, s, w, len, h);
 	uint32_t j;
 
 	if (k != NULL)
 		return k;
-	if ((uint64_t)db->nkeys + 1 > (uint64_t)(db->smask + 1) / 4 * 3 &&
-	    (db->smask >= 0x7fffffffu ||
-	    slots_resize(db, (db->smask + 1) * 2) < 0))
+	if ((uint64_t)s->nkeys + 1 > (uint64_t)(s->smask + 1) / 4 * 3 &&
+	    (s->smask >= 0x7fffffffu ||
+	    slots_resize(s, (s->smask + 1) * 2) < 0))
 		return NULL;
-	if ((k = wdb__grow(db->keys, &db->keycap, (uint64_t)db->nkeys + 1,
+	if ((k = wdb__grow(s->keys, &s->keycap, (uint64_t)s->nkeys + 1,
 	    sizeof(*k))) == NULL)
 		return NULL;
-	db->keys = k;
-	for (j = h & db->smask; db->slots[j].id != 0; j = (j + 1) & db->smask)
+	s->keys = k;
+	for (j = h & s->smask; s->slots[j].id != 0; j = (j + 1) & s->smask)
 		;
-	db->slots[j].hash = h;
-	db->slots[j].id = ++db->nkeys;
-	k = &db->keys[db->nkeys - 1];
+	s->slots[j].hash = h;
+	s->slots[j].id = ++s->nkeys;
+	k = &s->keys[s->nkeys - 1];
 	k->off = off;
 	k->start = 0;
 	k->cnt = 0;
@@ -164,65 +168,32 @@ key_get(struct wdb *db, uint32_t off, size_t len, uint32_t h)
 }
 
 /* Group keys by their first two bytes: a prefix query (at least two
- * characters) then scans one bucket instead of sorting every word. */
+ * characters) then scans one bucket instead of sorting every word.  A
+ * shard of few words is scanned whole instead. */
 static int
-build_buckets(struct wdb *db)
+build_buckets(struct wdb_shard *s)
 {
 	uint32_t i, b, *pos;
 
-	db->bucket = calloc(NBUCKET + 1, sizeof(uint32_t));
-	db->border = malloc(((size_t)db->nkeys + 1) * sizeof(uint32_t));
-	if (db->bucket == NULL || db->border == NULL)
+	if (s->nkeys < SCAN_MAX)
+		return 0;
+	s->bucket = calloc(NBUCKET + 1, sizeof(uint32_t));
+	s->border = wdb__grow(NULL, &s->bordercap, (uint64_t)s->nkeys + 1,
+	    sizeof(uint32_t));
+	if (s->bucket == NULL || s->border == NULL)
 		return -1;
-	for (i = 0; i < db->nkeys; i++)
-		if (db->keys[i].len >= 2)
-			db->bucket[db->keys[i].pfx + 1]++;
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i].len >= 2)
+			s->bucket[s->keys[i].pfx + 1]++;
 	for (b = 0; b < NBUCKET; b++)
-		db->bucket[b + 1] += db->bucket[b];
+		s->bucket[b + 1] += s->bucket[b];
 	if ((pos = malloc(NBUCKET * sizeof(*pos))) == NULL)
 		return -1;
-	memcpy(pos, db->bucket, NBUCKET * sizeof(*pos));
-	for (i = 0; i < db->nkeys; i++)
-		if (db->keys[i].len >= 2)
-			db->border[pos[db->keys[i].pfx]++] = i;
+	memcpy(pos, s->bucket, NBUCKET * sizeof(*pos));
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i].len >= 2)
+			s->border[pos[s->keys[i].pfx]++] = i;
 	free(pos);
-	return 0;
-}
-
-/* Lay the postings out per word: kid holds each posting's key in record
- * order (rpost[rec] is where each record starts), so a counting sort gives
- * every word an ascending record list without per-word allocation. */
-static int
-build_postings(struct wdb *db, const uint32_t *kid, const uint32_t *rpost)
-{
-	uint64_t total = 0;
-	uint32_t i, rec, p;
-	struct wkey *k;
-
-	for (i = 0; i < db->nkeys; i++) {
-		k = &db->keys[i];
-		if (k->cnt > 1) {
-			k->start = (uint32_t)total;
-			total += k->cnt;
-		}
-	}
-	if ((db->post = malloc((size_t)(total ? total : 1) * 4)) == NULL)
-		return -1;
-	for (rec = 0; rec < db->nrec; rec++) {
-		for (p = rpost[rec]; p < rpost[rec + 1]; p++) {
-			/* Random access into keys: fetch ahead of use. */
-			if (p + 16 < rpost[db->nrec])
-				__builtin_prefetch(&db->keys[kid[p + 16]], 1);
-			k = &db->keys[kid[p]];
-			if (k->cnt == 1)
-				k->start = rec;
-			else
-				db->post[k->start++] = rec;
-		}
-	}
-	for (i = 0; i < db->nkeys; i++)
-		if (db->keys[i].cnt > 1)
-			db->keys[i].start -= db->keys[i].cnt;
 	return 0;
 }
 
@@ -235,16 +206,60 @@ struct pending {
 	uint32_t off, rec, hash, len;
 };
 
+/* One shard's build: its thread owns all of it. */
 struct build {
+	const struct wdb *db;
+	struct wdb_shard *s;
+	unsigned id;
+	int rc;
 	uint32_t *kid;		/* key of each posting, in record order */
 	uint32_t *rpost;	/* nrec + 1 starts into kid */
-	uint32_t nk, kcap, nextrec;
+	uint32_t nk, kcap, rcap, nextrec;
 	struct pending pend[BATCH];
 	size_t np;
 };
 
+/* Lay the postings out per word: kid holds each posting's key in record
+ * order (rpost[rec] is where each record starts), so a counting sort gives
+ * every word an ascending record list without per-word allocation. */
 static int
-flush(struct wdb *db, struct build *b)
+build_postings(struct build *b)
+{
+	struct wdb_shard *s = b->s;
+	uint32_t i, rec, p, end = b->rpost[b->db->nrec];
+	uint64_t total = 0;
+	struct wkey *k;
+
+	for (i = 0; i < s->nkeys; i++) {
+		k = &s->keys[i];
+		if (k->cnt > 1) {
+			k->start = (uint32_t)total;
+			total += k->cnt;
+		}
+	}
+	if ((s->post = wdb__grow(NULL, &s->postcap, total ? total : 1,
+	    sizeof(uint32_t))) == NULL)
+		return -1;
+	for (rec = 0; rec < b->db->nrec; rec++) {
+		for (p = b->rpost[rec]; p < b->rpost[rec + 1]; p++) {
+			/* Random access into keys: fetch ahead of use. */
+			if (p + 16 < end)
+				__builtin_prefetch(&s->keys[b->kid[p + 16]], 1);
+			k = &s->keys[b->kid[p]];
+			if (k->cnt == 1)
+				k->start = rec;
+			else
+				s->post[k->start++] = rec;
+		}
+	}
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i].cnt > 1)
+			s->keys[i].start -= s->keys[i].cnt;
+	return 0;
+}
+
+static int
+flush(struct build *b)
 {
 	struct pending *p;
 	struct wkey *k;
@@ -255,41 +270,33 @@ flush(struct wdb *db, struct build *b)
 		p = &b->pend[i];
 		while (b->nextrec <= p->rec)
 			b->rpost[b->nextrec++] = b->nk;
-		if ((k = key_get(db, p->off, p->len, p->hash)) == NULL)
+		if ((k = key_get(b->db, b->s, p->off, p->len, p->hash)) == NULL)
 			return -1;
 		if (k->start == p->rec + 1)
 			continue;	/* again in the same record */
 		k->start = p->rec + 1;
 		k->cnt++;
 		if ((t = wdb__grow(b->kid, &b->kcap, (uint64_t)b->nk + 1,
-		    4)) == NULL)
+		    sizeof(*t))) == NULL)
 			return -1;
 		b->kid = t;
-		b->kid[b->nk++] = (uint32_t)(k - db->keys);
+		b->kid[b->nk++] = (uint32_t)(k - b->s->keys);
 	}
 	b->np = 0;
 	return 0;
 }
 
-int
-wdb__build_index(struct wdb *db)
+/* Every word of every indexed value, in record order: ours go to the
+ * table, the other shard's are skipped. */
+static int
+scan(struct build *b)
 {
-	struct build b = { .np = 0 };
-	uint32_t rec, f, size = 1024, est = 0;
-	const char *p, *end, *s;
+	const struct wdb *db = b->db;
+	const char *p, *end, *w;
 	struct pending *pe;
+	uint32_t rec, f, h;
 	size_t off, wl;
-	int rc = -1;
 
-	/* One slot table sized from the indexed field count usually fits,
-	 * sparing rehashes of millions of slots. */
-	for (f = 0; f < db->nflds; f++)
-		est += db->attrs[db->flds[f].attr].indexed;
-	while (size < 0x80000000u && size / 4 * 3 < est)
-		size *= 2;
-	if (slots_resize(db, size) < 0 ||
-	    (b.rpost = malloc(((size_t)db->nrec + 1) * 4)) == NULL)
-		goto end;
 	for (rec = 0; rec < db->nrec; rec++) {
 		off = db->recs[rec].off;
 		for (f = db->recs[rec].fld; f < db->recs[rec + 1].fld; f++) {
@@ -298,41 +305,120 @@ wdb__build_index(struct wdb *db)
 			off += db->flds[f].len;
 			if (!db->attrs[db->flds[f].attr].indexed)
 				continue;
-			while ((s = wdb_token(&p, end, &wl)) != NULL) {
-				if (b.np == BATCH && flush(db, &b) < 0)
-					goto end;
-				pe = &b.pend[b.np++];
-				pe->off = (uint32_t)(s - db->buf);
+			while ((w = wdb_token(&p, end, &wl)) != NULL) {
+				h = wdb__hash(w, wl);
+				if (shard_of(h) != b->id)
+					continue;
+				if (b->np == BATCH && flush(b) < 0)
+					return -1;
+				pe = &b->pend[b->np++];
+				pe->off = (uint32_t)(w - db->buf);
 				pe->rec = rec;
 				pe->len = (uint32_t)wl;
-				pe->hash = wdb__hash(s, wl);
-				__builtin_prefetch(&db->slots[pe->hash & db->smask]);
+				pe->hash = h;
+				__builtin_prefetch(&b->s->slots[h & b->s->smask]);
 			}
 		}
 	}
-	if (flush(db, &b) < 0)
+	if (flush(b) < 0)
+		return -1;
+	while (b->nextrec <= db->nrec)
+		b->rpost[b->nextrec++] = b->nk;
+	return 0;
+}
+
+static void *
+build_shard(void *arg)
+{
+	struct build *b = arg;
+	const struct wdb *db = b->db;
+	uint32_t size = 1024, est;
+
+	/* Hashes split words evenly, so each shard sees about its share of
+	 * the indexed fields; a slot table sized for that rarely rehashes. */
+	est = db->nindexed / WDB_SHARDS + db->nindexed / 16 + 1;
+	while (size < 0x80000000u && size / 4 * 3 < est)
+		size *= 2;
+	b->rc = -1;
+	if (slots_resize(b->s, size) < 0 ||
+	    (b->s->keys = wdb__grow(NULL, &b->s->keycap, est,
+	    sizeof(*b->s->keys))) == NULL ||
+	    (b->kid = wdb__grow(NULL, &b->kcap, (uint64_t)est * 2,
+	    sizeof(*b->kid))) == NULL ||
+	    (b->rpost = wdb__grow(NULL, &b->rcap, (uint64_t)db->nrec + 1,
+	    sizeof(*b->rpost))) == NULL)
 		goto end;
-	while (b.nextrec <= db->nrec)
-		b.rpost[b.nextrec++] = b.nk;
-	if (build_postings(db, b.kid, b.rpost) < 0)
+	if (scan(b) < 0 || build_postings(b) < 0)
 		goto end;
-	free(b.kid);
-	b.kid = NULL;
-	free(b.rpost);
-	b.rpost = NULL;
-	rc = build_buckets(db);
+	wdb__release(b->kid, b->kcap, sizeof(*b->kid));
+	b->kid = NULL;
+	wdb__release(b->rpost, b->rcap, sizeof(*b->rpost));
+	b->rpost = NULL;
+	b->rc = build_buckets(b->s);
 end:
-	free(b.kid);
-	free(b.rpost);
+	wdb__release(b->kid, b->kcap, sizeof(*b->kid));
+	wdb__release(b->rpost, b->rcap, sizeof(*b->rpost));
+	return NULL;
+}
+
+int
+wdb__build_index(struct wdb *db)
+{
+	struct build *b = calloc(WDB_SHARDS, sizeof(*b));
+	pthread_t t[WDB_SHARDS];
+	int started[WDB_SHARDS] = { 0 }, rc = 0;
+	unsigned i;
+
+	if (b == NULL)
+		return -1;
+	for (i = 0; i < WDB_SHARDS; i++) {
+		b[i].db = db;
+		b[i].s = &db->sh[i];
+		b[i].id = i;
+	}
+	/* The other shards on threads of their own, shard 0 on this one; a
+	 * thread that cannot start is built here afterwards. */
+	for (i = 1; i < WDB_SHARDS && db->nindexed >= THREAD_MIN; i++)
+		started[i] = pthread_create(&t[i], NULL, build_shard,
+		    &b[i]) == 0;
+	build_shard(&b[0]);
+	for (i = 1; i < WDB_SHARDS; i++) {
+		if (started[i])
+			pthread_join(t[i], NULL);
+		else
+			build_shard(&b[i]);
+	}
+	for (i = 0; i < WDB_SHARDS; i++)
+		if (b[i].rc < 0)
+			rc = -1;
+	free(b);
 	return rc;
+}
+
+void
+wdb__free_index(struct wdb *db)
+{
+	struct wdb_shard *s;
+	unsigned i;
+
+	for (i = 0; i < WDB_SHARDS; i++) {
+		s = &db->sh[i];
+		wdb__release(s->keys, s->keycap, sizeof(*s->keys));
+		if (s->slots != NULL)
+			wdb__release(s->slots, s->smask + 1, sizeof(*s->slots));
+		wdb__release(s->post, s->postcap, sizeof(*s->post));
+		free(s->bucket);
+		wdb__release(s->border, s->bordercap, sizeof(*s->border));
+	}
 }
 
 /* ---- lookup -------------------------------------------------------------- */
 
 static size_t
-key_recs(const struct wdb *db, const struct wkey *k, const uint32_t **recs)
+key_recs(const struct wdb_shard *s, const struct wkey *k,
+    const uint32_t **recs)
 {
-	*recs = k->cnt == 1 ? &k->start : db->post + k->start;
+	*recs = k->cnt == 1 ? &k->start : s->post + k->start;
 	return k->cnt;
 }
 
@@ -340,36 +426,49 @@ size_t
 wdb_word(const struct wdb *db, const char *w, size_t len,
     const uint32_t **recs)
 {
+	const struct wdb_shard *s;
 	const struct wkey *k;
+	uint32_t h;
 
 	*recs = NULL;
-	if (len == 0 || len > WDB_VALUE_MAX ||
-	    (k = key_find(db, w, len, wdb__hash(w, len))) == NULL)
+	if (len == 0 || len > WDB_VALUE_MAX)
 		return 0;
-	return key_recs(db, k, recs);
+	h = wdb__hash(w, len);
+	s = &db->sh[shard_of(h)];
+	if ((k = key_find(db, s, w, len, h)) == NULL)
+		return 0;
+	return key_recs(s, k, recs);
 }
 
 int
 wdb_prefix(const struct wdb *db, const char *p, size_t len,
     int (*fn)(void *arg, const uint32_t *recs, size_t n), void *arg)
 {
-	uint32_t b, i;
+	const struct wdb_shard *s;
 	const struct wkey *k;
 	const uint32_t *recs;
+	uint32_t b, i, lo, hi;
+	unsigned sh;
 	size_t n;
 	int r;
 
-	if (len < 2 || db->bucket == NULL)
+	if (len < 2)
 		return 0;
 	b = (uint32_t)wdb_fold((unsigned char)p[0]) << 8 |
 	    wdb_fold((unsigned char)p[1]);
-	for (i = db->bucket[b]; i < db->bucket[b + 1]; i++) {
-		k = &db->keys[db->border[i]];
-		if (k->len < len || !foldeq(db->buf + k->off + 2, p + 2, len - 2))
-			continue;
-		n = key_recs(db, k, &recs);
-		if ((r = fn(arg, recs, n)) != 0)
-			return r;
+	for (sh = 0; sh < WDB_SHARDS; sh++) {
+		s = &db->sh[sh];
+		lo = s->bucket ? s->bucket[b] : 0;
+		hi = s->bucket ? s->bucket[b + 1] : s->nkeys;
+		for (i = lo; i < hi; i++) {
+			k = &s->keys[s->bucket ? s->border[i] : i];
+			if (k->len < len || (s->bucket == NULL && k->pfx != b) ||
+			    !foldeq(db->buf + k->off + 2, p + 2, len - 2))
+				continue;
+			n = key_recs(s, k, &recs);
+			if ((r = fn(arg, recs, n)) != 0)
+				return r;
+		}
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
- * whoisd/db_internal.h — what db.c (reading, parsing, record access) and
- * db_index.c (the word index) share.  Private to those two files; the API
- * is db.h.
+ * whoisd/db_internal.h — what db.c (reading, parsing, record access),
+ * db_index.c (the word index) and db_mem.c (large arrays) share.  Private
+ * to those files, their tests and the fuzzer; the API is db.h.
  */
 #ifndef WHOISD_DB_INTERNAL_H
 #define WHOISD_DB_INTERNAL_H
@@ -35,9 +35,25 @@ struct rec {
 struct wkey;
 struct slot;
 
+/* The index is split by the top bit of each word's hash into shards that
+ * share nothing, so each can be built on its own core. */
+#define WDB_SHARDS	2
+
+struct wdb_shard {
+	struct wkey *keys;
+	uint32_t nkeys, keycap;
+	struct slot *slots;
+	uint32_t smask;
+	uint32_t *post;
+	uint32_t postcap;
+	uint32_t *bucket;	/* NBUCKET + 1 starts into border */
+	uint32_t *border;	/* key ids grouped by their first two bytes */
+	uint32_t bordercap;
+};
+
 struct wdb {
-	char *buf;
-	size_t buflen;
+	char *buf;		/* the values, back to back */
+	uint32_t buflen, bufcap;
 	struct attr *attrs;
 	uint32_t nattrs, attrcap;
 	uint32_t *amap;		/* attribute table: index + 1, 0 free */
@@ -46,40 +62,50 @@ struct wdb {
 	uint32_t nflds, fldcap;
 	struct rec *recs;	/* nrec + 1: the last marks the end */
 	uint32_t nrec, reccap;
-	struct wkey *keys;
-	uint32_t nkeys, keycap;
-	struct slot *slots;
-	uint32_t smask;
-	uint32_t *post;
-	uint32_t *bucket;	/* NBUCKET + 1 starts into border */
-	uint32_t *border;	/* key ids grouped by their first two bytes */
+	uint32_t nindexed;	/* indexed fields: sizes the index */
+	struct wdb_shard sh[WDB_SHARDS];
 };
 
 /* Case-folded hash of s[0..n): attribute names and indexed words. */
 uint32_t wdb__hash(const char *s, size_t n);
 
-/* Grow an array to hold need elements, doubling; *cap changes only on
- * success.  Large blocks are mmap'd by malloc, so realloc moves no bytes. */
+/* ---- large arrays (db_mem.c) ------------------------------------------- */
+
+/* Grow the array p of *cap elements of size bytes to hold need, at least
+ * doubling; *cap changes only on success.  p NULL allocates, zeroed.
+ * Arrays of a megabyte or more live in their own anonymous mapping on
+ * huge pages and grow with mremap, which moves page tables, not bytes;
+ * smaller ones use malloc (and so stay visible to ASan).  NULL when out
+ * of memory or past UINT32_MAX elements. */
+void *wdb__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size);
+
+/* The common case, where there is room, costs a compare. */
 static inline void *
 wdb__grow(void *p, uint32_t *cap, uint64_t need, size_t size)
 {
-	uint64_t n = *cap ? *cap : 256;
-	void *q;
-
-	if (need <= *cap)
+	if (need <= *cap && p != NULL)
 		return p;
-	while (n < need)
-		n *= 2;
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
-	if (n < need || (q = realloc(p, (size_t)n * size)) == NULL)
-		return NULL;
-	*cap = (uint32_t)n;
-	return q;
+	return wdb__grow_slow(p, cap, need, size);
 }
 
-/* Build the word index over the parsed records of db; -1 when out of
- * memory. */
+/* Release an array of cap elements of size bytes from wdb__grow(). */
+void wdb__release(void *p, uint32_t cap, size_t size);
+
+/* ---- loading (db.c) -------------------------------------------------------- */
+
+/* Load from fd, reading at most maxread bytes per read(2) (0: no limit
+ * beyond the buffer); name is for messages.  wdb_load() is this with
+ * maxread 0; tests use small reads to put every line on a boundary. */
+struct wdb *wdb__load_fd(int fd, size_t maxread, const char *name,
+    const struct wdb_opts *o, struct sk_err *e);
+
+/* ---- the index (db_index.c) ------------------------------------------------ */
+
+/* Build the word index over the parsed records of db, on two threads when
+ * it is large; -1 when out of memory. */
 int wdb__build_index(struct wdb *db);
+
+/* Free what wdb__build_index() allocated. */
+void wdb__free_index(struct wdb *db);
 
 #endif
