@@ -44,18 +44,6 @@ struct race {
 	char last_msg[SK_ERR_MSGLEN];
 };
 
-int
-sk__set_nonblock(int fd, int on)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1)
-		return -1;
-	if (fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) == -1)
-		return -1;
-	return fl;
-}
-
 static void
 report(struct race *r, enum sk_attempt_event ev, const struct addrinfo *ai,
     int err)

@@ -7,7 +7,8 @@
 
 #define SK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Set/clear O_NONBLOCK; return the previous flags or -1. */
+/* Set/clear O_NONBLOCK; return the previous flags or -1.  Kept for
+ * lib/connect.c until it calls sk_fd_nonblock() (lib/fd.c). */
 int sk__set_nonblock(int fd, int on);
 
 /* Numeric host of sa for messages ("198.18.0.2", "2001:2::2"). */
@@ -15,6 +16,12 @@ const char *sk__host_str(const struct sockaddr *sa, char *buf, size_t len);
 
 struct sk_err;
 struct sockaddr_un;
+
+/* setsockopt(fd, level, opt) to the int v; -1 with e filled in anet's
+ * words ("setsockopt IPV6_V6ONLY: Invalid argument", kind SK_ERR_SYSTEM:
+ * a refused option is never the caller's bad input). */
+int sk__setsockopt_int(int fd, int level, int opt, const char *name, int v,
+    struct sk_err *e);
 
 /* Fill a UNIX socket address for path ('@' prefix: abstract namespace);
  * -1 (EINVAL) if the path is empty or does not fit. */

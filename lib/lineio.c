@@ -403,7 +403,7 @@ sk_write_all(int fd, const void *buf, size_t len, int64_t deadline,
 			if (n < 0 && errno == ENOTSOCK) {
 				is_sock = 0;
 				if ((flags = fcntl(fd, F_GETFL)) < 0) {
-					sk_err_sys(e, "write");
+					sk_err_sys(e, "fcntl F_GETFL fd %d", fd);
 					goto end;
 				}
 				blocking = !(flags & O_NONBLOCK);

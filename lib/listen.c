@@ -33,16 +33,20 @@ listen_ai(const struct addrinfo *ai, int backlog, int dualstack,
     struct sk_err *e)
 {
 	char host[SK_ADDRSTRLEN];
-	int fd, one = 1, zero = 0;
+	int fd;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 	    ai->ai_protocol);
 	if (fd == -1)
 		return sk_err_sys(e, "socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dualstack ? &zero : &one,
-		    sizeof(int));
+	if (sk__setsockopt_int(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1,
+	    e) == -1)
+		goto error;
+	/* A listener that should be dual-stack but stays v6-only would
+	 * refuse every IPv4 client in silence: fail instead. */
+	if (ai->ai_family == AF_INET6 && sk__setsockopt_int(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, "IPV6_V6ONLY", !dualstack, e) == -1)
+		goto error;
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		sk_err_sys(e, "bind %s port %d",
 		    sk__host_str(ai->ai_addr, host, sizeof(host)),
