@@ -31,7 +31,8 @@ tls_read_wait(struct lc_tls *t, void *buf, size_t n, int64_t deadline)
 {
 	struct lc_conn c;
 
-	lc_conn_init(&c, lc_tls_fd(t), 0);
+	if (lc_conn_init(&c, lc_tls_fd(t), 0, NULL) == -1)
+		return -1;
 	c.tls = t;
 	return lc_conn_read_wait(&c, buf, n, deadline);
 }
@@ -41,7 +42,8 @@ tls_write_all(struct lc_tls *t, const void *buf, size_t n, int64_t deadline)
 {
 	struct lc_conn c;
 
-	lc_conn_init(&c, lc_tls_fd(t), 0);
+	if (lc_conn_init(&c, lc_tls_fd(t), 0, NULL) == -1)
+		return -1;
 	c.tls = t;
 	return lc_conn_write_all(&c, buf, n, deadline);
 }

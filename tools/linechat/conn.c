@@ -1,6 +1,5 @@
 /* The connection under every linechat mode.  See conn.h. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,18 +7,21 @@
 #include <unistd.h>
 
 #include "sockkit/deadline.h"
+#include "sockkit/fd.h"
 #include "linechat/conn.h"
 #include "linechat/tls.h"
 #include "linechat/transcript.h"
 
-void
-lc_conn_init(struct lc_conn *c, int fd, int dgram)
+int
+lc_conn_init(struct lc_conn *c, int fd, int dgram, struct sk_err *e)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->dgram = dgram;
 	c->t0 = sk_now_ms();
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	/* Every mode's waits assume a non-blocking socket: a blocking one
+	 * would hang past the deadline, so this must not fail in silence. */
+	return sk_fd_nonblock(fd, 1, e) == -1 ? -1 : 0;
 }
 
 ssize_t

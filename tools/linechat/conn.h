@@ -30,8 +30,9 @@ struct lc_conn {
 	int64_t t0;			/* connect time (for -v timings) */
 };
 
-/* Make c from a connected (or, for UDP, connected) fd. */
-void lc_conn_init(struct lc_conn *c, int fd, int dgram);
+/* Make c from a connected (or, for UDP, connected) fd, which is made
+ * non-blocking; 0, or -1 with e filled if that fails. */
+int lc_conn_init(struct lc_conn *c, int fd, int dgram, struct sk_err *e);
 
 /* Non-blocking read/write: > 0 bytes, 0 at EOF (read), -1 with errno
  * (EAGAIN: try after lc_conn_events() says so).  Both log to the

@@ -316,7 +316,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	do {
 		fd = open_conn(&o, &dgram, &lfd);
-		lc_conn_init(&c, fd, dgram);
+		if (lc_conn_init(&c, fd, dgram, &e) == -1)
+			errx(sk_err_exitcode(&e), "%s", e.msg);
 		if (o.log_path != NULL) {
 			c.log = lc_log_open(o.log_path, o.host ? o.host :
 			    o.unix_path ? o.unix_path : "*", o.service ? o.service :

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "sockkit/deadline.h"
+#include "sockkit/err.h"
+#include "sockkit/fd.h"
 #include "sockkit/lineio.h"
 #include "linechat/conn.h"
 #include "linechat/linechat.h"
@@ -71,6 +73,30 @@ send_lines(struct lc_conn *c, struct dgram_lines *d, const char *in, size_t n,
 	return 0;
 }
 
+/* Bigger pipes, fewer splices per MiB.  Failure (EPERM past
+ * fs.pipe-max-size, EBUSY) only costs speed: said with -v, not fatal. */
+static void
+pipe_size(int fd, const struct lc_opts *o)
+{
+	if (fcntl(fd, F_SETPIPE_SZ, SPLICE_CHUNK) == -1 && o->verbose)
+		fprintf(stderr, "linechat: fcntl F_SETPIPE_SZ %d fd %d: %s\n",
+		    SPLICE_CHUNK, fd, strerror(errno));
+}
+
+/* stdin is read after poll says so, but a blocking one could still stall
+ * the loop: refuse to go on if it cannot be made non-blocking. */
+static int
+stdin_nonblock(void)
+{
+	struct sk_err e;
+
+	if (sk_fd_nonblock(0, 1, &e) == -1) {
+		fprintf(stderr, "linechat: stdin: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 is_pipe(int fd)
 {
@@ -122,11 +148,13 @@ relay_splice(struct lc_conn *c, const struct lc_opts *o)
 	if ((!in_direct && pipe2(up, O_CLOEXEC) == -1) ||
 	    (!out_direct && pipe2(down, O_CLOEXEC) == -1))
 		return -1;
-	/* Bigger pipes, fewer splices per MiB: stdin's own pipe too (the
-	 * writer on the other end gains as well).  Failure only costs speed. */
-	fcntl(in_direct ? 0 : up[1], F_SETPIPE_SZ, SPLICE_CHUNK);
-	fcntl(out_direct ? 1 : down[1], F_SETPIPE_SZ, SPLICE_CHUNK);
-	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	/* stdin's own pipe grows too (the writer on the other end gains). */
+	pipe_size(in_direct ? 0 : up[1], o);
+	pipe_size(out_direct ? 1 : down[1], o);
+	if (stdin_nonblock() == -1) {
+		rc = LC_EXIT_NET;
+		goto end;
+	}
 	/* Done when both directions are: the peer closing its side does not
 	 * stop us sending the rest of stdin (nor the reverse). */
 	while (!out_eof || !in_eof) {
@@ -196,7 +224,8 @@ lc_relay(struct lc_conn *c, const struct lc_opts *o)
 			return rc;
 		rc = LC_EXIT_OK;
 	}
-	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	if (stdin_nonblock() == -1)
+		return LC_EXIT_NET;
 	while (!c->rd_eof || !up.eof || up.len > up.off) {
 		pfd[0].fd = up.eof || up.len > up.off ? -1 : 0;
 		pfd[0].events = POLLIN;

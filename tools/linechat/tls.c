@@ -10,7 +10,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
+#include "sockkit/fd.h"
 #include "linechat/tls.h"
 
 /* Longest DNS name (RFC 1035) plus room for an IPv6 literal's zone. */
@@ -407,7 +407,6 @@ lc_tls_client(int fd, const char *sni_host, const struct lc_tls_opts *o,
 	static const struct lc_tls_opts defaults;
 	struct lc_tls *t;
 	BIO *b;
-	int flags;
 
 	if (o == NULL)
 		o = &defaults;
@@ -422,11 +421,8 @@ lc_tls_client(int fd, const char *sni_host, const struct lc_tls_opts *o,
 		    "than %zu bytes", sni_host, sizeof(t->name) - 1);
 		goto fail;
 	}
-	if ((flags = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		sk_err_sys(e, "TLS: fcntl O_NONBLOCK");
+	if (sk_fd_nonblock(fd, 1, e) == -1)
 		goto fail;
-	}
 	if ((t->ctx = make_ctx(o, e)) == NULL)
 		goto fail;
 	if ((t->ssl = SSL_new(t->ctx)) == NULL ||

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sockkit/deadline.h"
+#include "sockkit/fd.h"
 #include "sockkit/lineio.h"
 #include "sockkit/log.h"
 #include "sockkit/loop.h"
@@ -253,8 +254,11 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	}
 	/* Cap what the kernel buffers for one client: a reader that never
 	 * reads then blocks our writes and meets its deadline, instead of
-	 * parking megabytes of answer in socket memory. */
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	 * parking megabytes of answer in socket memory.  Without the cap
+	 * the client is still served (its deadline holds); say so. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1)
+		sk_log(&s->w->log, LOG_WARNING, "setsockopt SO_SNDBUF %d: %s",
+		    sndbuf, strerror(errno));
 	c->s = s;
 	c->fd = fd;
 	c->peer = *peer;
@@ -423,8 +427,8 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	}
 	s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < nfds; i++) {
-		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-		if (sk_loop_watch(s.loop, fds[i], SK_READ, on_accept, &s, &e) == -1) {
+		if (sk_fd_nonblock(fds[i], 1, &e) == -1 ||
+		    sk_loop_watch(s.loop, fds[i], SK_READ, on_accept, &s, &e) == -1) {
 			sk_log(&w->log, LOG_ERR, "%s", e.msg);
 			return WHOISD_EXIT_SYS;
 		}
