@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "sockkit/json.h"
-
-static const char hex[] = "0123456789abcdef";
+#include "sockkit/vis.h"
 
 void
 sk_json_init(struct sk_json *j, FILE *out)
@@ -21,97 +20,24 @@ sk_json_init(struct sk_json *j, FILE *out)
 	j->out = out;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (n bytes left), or 0 if the
- * byte at s does not start one.  Follows Unicode Table 3-7: no overlong
- * forms, no UTF-16 surrogates, nothing past U+10FFFF, no truncation.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len, k;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;		/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;		/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;		/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;		/* past U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (k = 2; k < len; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* Bytes that pass unescaped: printable ASCII and DEL, less '"' and '\'. */
-static int
-plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
 int
 sk_json_escape(FILE *out, const char *str, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run, len;
+	char buf[512];
+	size_t i = 0, used, len;
 	long total = 2;
-	char esc[7];
-	int elen;
 
 	if (putc('"', out) == EOF)
 		return -1;
+	/* sk_vis's JSON mode, a buffer at a time: it never cuts a unit, so
+	 * each round takes at least one input byte. */
 	while (i < n) {
-		for (run = i; run < n; run += len)
-			if (plain(s[run]))
-				len = 1;
-			else if (s[run] < 0x80 ||
-			    (len = utf8_len(s + run, n - run)) == 0)
-				break;
-		if (run > i) {
-			if (fwrite(s + i, 1, run - i, out) != run - i)
-				return -1;
-			total += (long)(run - i);
-			i = run;
-			continue;
-		}
-		esc[0] = '\\';
-		elen = 2;
-		switch (s[i]) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			/* Control characters as \u00XX; bytes that are not
-			 * UTF-8 as the lone surrogate \udcXX carrying them. */
-			memcpy(esc + 1, s[i] < 0x80 ? "u00" : "udc", 3);
-			esc[4] = hex[s[i] >> 4];
-			esc[5] = hex[s[i] & 0xf];
-			elen = 6;
-		}
-		if (fwrite(esc, 1, (size_t)elen, out) != (size_t)elen)
+		len = sk_vis(buf, sizeof(buf), str + i, n - i, SK_VIS_JSON,
+		    &used);
+		if (fwrite(buf, 1, len, out) != len)
 			return -1;
-		total += elen;
-		i++;
+		total += (long)len;
+		i += used;
 	}
 	if (putc('"', out) == EOF)
 		return -1;

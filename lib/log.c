@@ -71,37 +71,3 @@ sk_log_peer(const struct sockaddr *sa, char *buf, size_t len)
 	}
 	return buf;
 }
-
-char *
-sk_log_escape(const char *src, size_t n, size_t max_in, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-	unsigned char c;
-
-	if (len == 0)
-		return buf;
-	for (i = 0; i < n && i < max_in; i++) {
-		c = (unsigned char)src[i];
-		/* Room for the widest form (\xNN) plus "..." and the NUL. */
-		if (o + 4 + 4 > len)
-			break;
-		if (c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = '\\';
-		} else if (c >= 0x20 && c < 0x7f) {
-			buf[o++] = (char)c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 0xf];
-		}
-	}
-	if (i < n && o + 4 <= len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}

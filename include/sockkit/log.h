@@ -31,10 +31,6 @@ void sk_vlog(struct sk_log *lg, int prio, const char *fmt, va_list ap)
  * v4-mapped v6 shown as v4.  Returns buf. */
 char *sk_log_peer(const struct sockaddr *sa, char *buf, size_t len);
 
-/* Copy src (n bytes) into buf as printable ASCII, escaping everything
- * else as \xNN (and \\), truncating at max_in input bytes with "...".
- * Always NUL-terminates.  Returns buf. */
-char *sk_log_escape(const char *src, size_t n, size_t max_in, char *buf,
-    size_t len);
+/* Peer text for a log line: sk_vis() with SK_VIS_LOG (sockkit/vis.h). */
 
 #endif

@@ -7,31 +7,6 @@
 #include "sockkit/log.h"
 #include "unit.h"
 
-static const struct {
-	const char *in;
-	size_t n, max_in, buflen;
-	const char *want;
-} esc[] = {
-	{ "reggers", 7, 200, 64, "reggers" },
-	{ "a\0b", 3, 200, 64, "a\\x00b" },
-	{ "back\\slash", 10, 200, 64, "back\\\\slash" },
-	{ "\x1b[2J\r\n", 6, 200, 64, "\\x1b[2J\\x0d\\x0a" },
-	{ "abcdefgh", 8, 4, 64, "abcd..." },
-	{ "abcdefghijklmnop", 16, 200, 12, "abcde..." },
-	{ "\xff\xfe", 2, 200, 64, "\\xff\\xfe" },
-};
-
-START_TEST(log_escape_makes_any_bytes_printable_and_bounded)
-{
-	char buf[64];
-
-	sk_log_escape(esc[_i].in, esc[_i].n, esc[_i].max_in, buf, esc[_i].buflen);
-	ck_assert_msg(strcmp(buf, esc[_i].want) == 0, "case %d: got \"%s\"", _i,
-	    buf);
-	ck_assert_uint_lt(strlen(buf), esc[_i].buflen);
-}
-END_TEST
-
 START_TEST(log_peer_formats_inet_addresses)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -74,8 +49,6 @@ log_suite(void)
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, log_escape_makes_any_bytes_printable_and_bounded,
-	    0, sizeof(esc) / sizeof(esc[0]));
 	tcase_add_test(tc, log_peer_formats_inet_addresses);
 	tcase_add_test(tc, log_to_stderr_prefixes_ident_and_pid);
 	suite_add_tcase(s, tc);
