@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockkit/vis.h"
 #include "whoisd/query.h"
 
 static const char dir[] =
@@ -52,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wq_buf b;
 	struct sk_err e;
 	char log[201];
+	size_t loglen;
 	int rc;
 
 	if (db == NULL &&
@@ -64,8 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wq_buf_init(&b, data[0] & 8 ? 4096 : 0);
 	data++, size--;
 
-	wq_escape(log, sizeof(log), (const char *)data, size);
-	assert(strlen(log) < sizeof(log));
+	loglen = sk_vis(log, sizeof(log), data, size, SK_VIS_LOG, NULL);
+	assert(loglen == strlen(log) && loglen < sizeof(log));
 	rc = wq_parse(&q, (const char *)data, size);
 	assert(q.len == strlen(q.text));
 	if (rc != 0) {

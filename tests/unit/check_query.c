@@ -462,30 +462,6 @@ START_TEST(wq_error_formats_ripe_style_lines)
 }
 END_TEST
 
-static const struct {
-	const char *in;
-	size_t len, size;
-	const char *want;
-} escs[] = {
-	{ "reggers", 7, 64, "reggers" },
-	{ "a\0b\r\n\"\\", 7, 64, "a\\x00b\\x0d\\x0a\\\"\\\\" },
-	{ "caf\xc3\xa9", 5, 64, "caf\\xc3\\xa9" },
-	{ "abcd", 4, 5, "abcd" },
-	{ "abcdef", 6, 6, "ab..." },
-	{ "\x01\x02", 2, 6, "..." },
-};
-
-START_TEST(wq_escape_makes_queries_safe_to_log)
-{
-	char out[64];
-	size_t n = wq_escape(out, escs[_i].size, escs[_i].in, escs[_i].len);
-
-	ck_assert_msg(strcmp(out, escs[_i].want) == 0, "case %d: got %s", _i,
-	    out);
-	ck_assert_uint_eq(n, strlen(out));
-}
-END_TEST
-
 Suite *
 query_suite(void)
 {
@@ -511,8 +487,6 @@ query_suite(void)
 	tcase_add_test(tc, wq_help_prints_builtin_text_and_file_topics);
 	tcase_add_loop_test(tc, wq_error_formats_ripe_style_lines, 0,
 	    sizeof(errs) / sizeof(errs[0]));
-	tcase_add_loop_test(tc, wq_escape_makes_queries_safe_to_log, 0,
-	    sizeof(escs) / sizeof(escs[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,8 +1,7 @@
 /*
  * The whois protocol logic: one query line in, one answer out, shaped like
- * the source text's UWO whoisd.  This file parses the line, finds the
- * matching records and escapes lines for the log; answer.c formats what
- * goes back.  Sockets, deadlines and logging belong to the caller; these
+ * the source text's UWO whoisd.  This file parses the line and finds the
+ * matching records; answer.c formats what goes back.  Sockets, deadlines and logging belong to the caller; these
  * files only have to be right about bytes.
  */
 #include <errno.h>
@@ -367,54 +366,4 @@ wq_run(const struct wdb *db, const struct wq_query *q, uint32_t *recs,
 done:
 	free(l);
 	return (ssize_t)n;
-}
-
-/* ---- logging ------------------------------------------------------------------------- */
-
-static size_t
-esc1(unsigned char c, char *tmp)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (c == '\\' || c == '"') {
-		tmp[0] = '\\';
-		tmp[1] = (char)c;
-		return 2;
-	}
-	if (c < 0x20 || c >= 0x7f) {
-		tmp[0] = '\\';
-		tmp[1] = 'x';
-		tmp[2] = hex[c >> 4];
-		tmp[3] = hex[c & 15];
-		return 4;
-	}
-	tmp[0] = (char)c;
-	return 1;
-}
-
-size_t
-wq_escape(char *dst, size_t size, const char *s, size_t len)
-{
-	size_t total = 0, limit, n = 0, i, k;
-	char tmp[4];
-
-	if (size == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		total += esc1((unsigned char)s[i], tmp);
-	/* Whole, or as much as leaves room for "..." and the NUL. */
-	limit = total < size ? total : size >= 4 ? size - 4 : 0;
-	for (i = 0; i < len; i++) {
-		k = esc1((unsigned char)s[i], tmp);
-		if (n + k > limit)
-			break;
-		memcpy(dst + n, tmp, k);
-		n += k;
-	}
-	if (n < total && size >= 4) {
-		memcpy(dst + n, "...", 3);
-		n += 3;
-	}
-	dst[n] = '\0';
-	return n;
 }

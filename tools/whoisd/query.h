@@ -126,11 +126,4 @@ const char *wq_strerror(int code);
 struct wq_help *wq_help_load(const char *path, struct sk_err *e);
 void wq_help_free(struct wq_help *h);
 
-/* ---- logging ------------------------------------------------------------------------ */
-
-/* Write len bytes of s into dst (size bytes, NUL-terminated) with
- * backslash, quote and non-printable bytes as \\, \", \xHH; a cut ends
- * in "...".  Returns strlen(dst). */
-size_t wq_escape(char *dst, size_t size, const char *s, size_t len);
-
 #endif

@@ -11,9 +11,12 @@
 #include "sockkit/deadline.h"
 #include "sockkit/lineio.h"
 #include "sockkit/log.h"
+#include "sockkit/vis.h"
 #include "db.h"
 #include "query.h"
 #include "whoisd.h"
+
+#define QUERY_SHOWN	200	/* query bytes logged */
 
 static const char *const outcome_names[] = {
 	[OUT_OK] = "ok", [OUT_HELP] = "help", [OUT_TOO_LONG] = "too-long",
@@ -52,9 +55,11 @@ session_answer(struct whoisd *w, const char *line, size_t len, int status,
 	struct wq_result res;
 	int rc;
 
-	wq_escape(t->query, sizeof(t->query), line, len < 200 ? len : 200);
-	if (len > 200 && strlen(t->query) + 4 < sizeof(t->query))
-		strcat(t->query, "...");
+	/* At most QUERY_SHOWN bytes of a query are logged; a longer one and
+	 * one whose escapes do not fit end in "...". */
+	sk_vis(t->query, sizeof(t->query), line, len < QUERY_SHOWN ? len :
+	    QUERY_SHOWN, SK_VIS_LOG | (len > QUERY_SHOWN ? SK_VIS_MORE : 0),
+	    NULL);
 	t->matches = -1;
 	if (status == SK_LINE_TOO_LONG) {
 		t->outcome = OUT_TOO_LONG;
