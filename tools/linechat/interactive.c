@@ -92,7 +92,7 @@ show_data(struct ia *a, const char *buf, size_t n)
 static int
 drain_peer(struct ia *a)
 {
-	char buf[16384], tail[32];
+	char buf[16384], tail[LC_RENDER_MIN];
 	ssize_t n;
 
 	for (;;) {

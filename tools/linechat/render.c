@@ -1,11 +1,8 @@
 /* Visible rendering of peer bytes.  See render.h. */
-#include <stdio.h>
 #include <string.h>
 
+#include "sockkit/vis.h"
 #include "linechat/render.h"
-
-#define HI_ON  "\033[7m"	/* reverse video */
-#define HI_OFF "\033[0m"
 
 void
 lc_render_init(struct lc_render *r, int flags)
@@ -14,147 +11,105 @@ lc_render_init(struct lc_render *r, int flags)
 	r->flags = flags;
 }
 
-/* Append an escape such as "\x1b" (highlighted); 0 if it does not fit. */
 static int
-put_esc(struct lc_render *r, const char *esc, char *out, size_t cap,
-    size_t *o)
+vis_flags(const struct lc_render *r)
 {
-	char tmp[32];
-	int k;
+	int f = SK_VIS_TERM;
 
-	k = snprintf(tmp, sizeof(tmp), "%s%s%s",
-	    r->flags & LC_RENDER_COLOR ? HI_ON : "", esc,
-	    r->flags & LC_RENDER_COLOR ? HI_OFF : "");
-	if (*o + (size_t)k + 1 > cap)
-		return 0;
-	memcpy(out + *o, tmp, (size_t)k);
-	*o += (size_t)k;
-	return 1;
+	if (r->flags & LC_RENDER_SHOW_CRLF)
+		f &= ~SK_VIS_CRLF;
+	if (r->flags & LC_RENDER_COLOR)
+		f |= SK_VIS_HILITE;
+	return f;
 }
 
-static int
-put_byte_esc(struct lc_render *r, unsigned char c, char *out, size_t cap,
-    size_t *o)
+/* Show what the last chunk held back, now that in[0..n) (n > 0) tells
+ * how it ends.  Returns the input bytes that went with it, or -1 if out
+ * (cap bytes, *o used) has no room; r is unchanged then. */
+static long
+resolve_held(struct lc_render *r, const char *in, size_t n, char *out,
+    size_t cap, size_t *o)
 {
-	char esc[8];
+	unsigned char seq[4];
+	size_t k = 0, shown = (size_t)r->nheld, len, used;
 
-	if (c == 0)
-		snprintf(esc, sizeof(esc), "\\0");
-	else if (c == '\r')
-		snprintf(esc, sizeof(esc), "\\r");
-	else
-		snprintf(esc, sizeof(esc), "\\x%02x", c);
-	return put_esc(r, esc, out, cap, o);
-}
-
-static int
-utf8_len(unsigned char c)
-{
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef)
-		return 3;
-	if (c >= 0xf0 && c <= 0xf4)
-		return 4;
-	return 0;
-}
-
-/* Flush a held partial UTF-8 sequence as escapes (it turned out bad). */
-static int
-spill_utf(struct lc_render *r, char *out, size_t cap, size_t *o)
-{
-	int i;
-
-	for (i = 0; i < r->nutf; i++)
-		if (!put_byte_esc(r, r->utf[i], out, cap, o))
+	memcpy(seq, r->held, shown);
+	if (seq[0] == '\r') {
+		/* The CR of a CRLF goes unseen; the LF is shown with in. */
+		if (in[0] == '\n') {
+			r->nheld = 0;
 			return 0;
-	r->nutf = r->needutf = 0;
-	return 1;
+		}
+	} else {
+		/* A cut UTF-8 character: take bytes until it is whole, or
+		 * shown as escapes when a byte cannot continue it (that byte
+		 * stays in the input). */
+		while (sk_utf8_len(seq, shown) == -1) {
+			if (k == n) {
+				memcpy(r->held, seq, shown);
+				r->nheld = (int)shown;
+				return (long)k;
+			}
+			seq[shown] = (unsigned char)in[k];
+			if (sk_utf8_len(seq, shown + 1) == 0)
+				break;
+			shown++;
+			k++;
+		}
+	}
+	len = sk_vis(out + *o, cap - *o, seq, shown, vis_flags(r), &used);
+	if (used < shown)
+		return -1;
+	*o += len;
+	r->nheld = 0;
+	return (long)k;
 }
 
 size_t
 lc_render(struct lc_render *r, const char *in, size_t n, char *out,
     size_t cap)
 {
-	size_t i = 0, o = 0;
-	unsigned char c;
+	size_t i = 0, o = 0, end = n, k, used;
+	long got;
 
 	if (cap == 0)
 		return 0;
-	if (r->pending_cr && n > 0) {
-		if (in[0] == '\n') {
-			if (r->flags & LC_RENDER_SHOW_CRLF &&
-			    !put_esc(r, "\\r", out, cap, &o))
-				goto end;
-		} else if (!put_esc(r, "\\r", out, cap, &o)) {
-			goto end;
-		}
-		r->pending_cr = 0;
+	out[0] = '\0';
+	if (r->nheld > 0 && n > 0) {
+		if ((got = resolve_held(r, in, n, out, cap, &o)) < 0)
+			return 0;
+		i = (size_t)got;
+		if (r->nheld > 0)
+			return n;		/* all of in went into held */
 	}
-	for (; i < n; i++) {
-		c = (unsigned char)in[i];
-		if (r->needutf > 0) {
-			if ((c & 0xc0) == 0x80) {
-				r->utf[r->nutf++] = c;
-				if (r->nutf == r->needutf) {
-					if (o + (size_t)r->nutf + 1 > cap) {
-						r->nutf--;
-						goto end;
-					}
-					memcpy(out + o, r->utf, (size_t)r->nutf);
-					o += (size_t)r->nutf;
-					r->nutf = r->needutf = 0;
-				}
-				continue;
-			}
-			if (!spill_utf(r, out, cap, &o))
-				goto end;
-		}
-		if (c == '\r') {
-			if (i + 1 == n) {
-				r->pending_cr = 1;
-				i++;
+	/* Hold back a final CR (an LF may follow) and the start of a UTF-8
+	 * character the chunk cut. */
+	if (end > i && in[end - 1] == '\r' &&
+	    !(r->flags & LC_RENDER_SHOW_CRLF))
+		end--;
+	else
+		for (k = 1; k <= 3 && k <= end - i; k++)
+			if (sk_utf8_len(in + end - k, k) == -1) {
+				end -= k;
 				break;
 			}
-			if (in[i + 1] == '\n' && !(r->flags & LC_RENDER_SHOW_CRLF))
-				continue;
-			if (!put_esc(r, "\\r", out, cap, &o))
-				goto end;
-			continue;
-		}
-		if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			if (o + 2 > cap)
-				goto end;
-			out[o++] = (char)c;
-			continue;
-		}
-		if (utf8_len(c) > 0) {
-			r->utf[0] = c;
-			r->nutf = 1;
-			r->needutf = utf8_len(c);
-			continue;
-		}
-		if (!put_byte_esc(r, c, out, cap, &o))
-			goto end;
-	}
-end:
-	out[o] = '\0';
-	return i;
+	o += sk_vis(out + o, cap - o, in + i, end - i, vis_flags(r), &used);
+	i += used;
+	if (i < end)
+		return i;		/* out is full */
+	memcpy(r->held, in + end, n - end);
+	r->nheld = (int)(n - end);
+	return n;
 }
 
 size_t
 lc_render_flush(struct lc_render *r, char *out, size_t cap)
 {
-	size_t o = 0;
+	size_t len;
 
 	if (cap == 0)
 		return 0;
-	if (r->pending_cr) {
-		put_esc(r, "\\r", out, cap, &o);
-		r->pending_cr = 0;
-	}
-	if (r->nutf > 0)
-		spill_utf(r, out, cap, &o);
-	out[o] = '\0';
-	return o;
+	len = sk_vis(out, cap, r->held, (size_t)r->nheld, vis_flags(r), NULL);
+	r->nheld = 0;
+	return len;
 }

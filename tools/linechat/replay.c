@@ -9,6 +9,7 @@
 
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
+#include "sockkit/vis.h"
 #include "linechat/transcript.h"
 #include "linechat/transcript_int.h"
 
@@ -145,8 +146,10 @@ report_diff(struct replay *r, const char *what, const unsigned char *got,
 	memcpy(gp, xp, before);		/* matched, so the same bytes */
 	if (ngot > 0)
 		memcpy(gp + before, got, ngot);
-	lc__escape(xs, xp, nx, ESC_QUOTE);
-	lc__escape(gs, gp, before + ngot, ESC_QUOTE);
+	sk_vis(xs, sizeof(xs), xp, nx, SK_VIS_TRANSCRIPT | SK_VIS_DQUOTE,
+	    NULL);
+	sk_vis(gs, sizeof(gs), gp, before + ngot,
+	    SK_VIS_TRANSCRIPT | SK_VIS_DQUOTE, NULL);
 	fprintf(r->report, "replay: %s at transcript line %lu, byte %zu: "
 	    "expected \"%s\", got \"%s\"%s\n", what, r->t->ev[r->xev].line,
 	    r->xoff, xs, gs, after);
@@ -175,7 +178,8 @@ received(struct replay *r, const unsigned char *p, size_t n)
 	}
 	if (r->report == NULL)
 		return LC_EXIT_NOREPLY;
-	lc__escape(gs, got, ngot, ESC_QUOTE);
+	sk_vis(gs, sizeof(gs), got, ngot, SK_VIS_TRANSCRIPT | SK_VIS_DQUOTE,
+	    NULL);
 	/* The last '<' line, or the header if there is none. */
 	for (last = t->nev; last > 0 && t->ev[last - 1].dir != '<'; last--)
 		;

@@ -21,6 +21,7 @@
 
 #include "sockkit/err.h"
 #include "sockkit/num.h"
+#include "sockkit/vis.h"
 #include "linechat/script.h"
 #include "linechat/script_int.h"
 
@@ -97,12 +98,9 @@ nomem(struct parser *p)
 static const char *
 vis1(int c, char buf[8])
 {
-	unsigned char u = (unsigned char)c;
+	char ch = (char)c;
 
-	if (u > 0x20 && u < 0x7f)
-		snprintf(buf, 8, "%c", u);
-	else
-		snprintf(buf, 8, "\\x%02x", u);
+	sk_vis(buf, 8, &ch, 1, SK_VIS_SPACE | SK_VIS_RAWBS, NULL);
 	return buf;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sockkit/deadline.h"
+#include "sockkit/vis.h"
 #include "linechat/script.h"
 #include "linechat/script_int.h"
 
@@ -89,28 +90,8 @@ say(struct run *r, const char *fmt, ...)
 static const char *
 vis(const char *b, size_t n, char *out, size_t cap, int src)
 {
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)b[i];
-		char e[5];
-
-		if (c == '\r' || c == '\n' || c == '\t' ||
-		    (!src && (c == '\\' || c == '"')))
-			snprintf(e, sizeof(e), "\\%c", c == '\r' ? 'r' :
-			    c == '\n' ? 'n' : c == '\t' ? 't' : c);
-		else if (c < 0x20 || c >= 0x7f)
-			snprintf(e, sizeof(e), "\\x%02x", c);
-		else
-			snprintf(e, sizeof(e), "%c", c);
-		if (o + strlen(e) + 4 > cap) {
-			memcpy(out + o, "...", 4);
-			return out;
-		}
-		memcpy(out + o, e, strlen(e) + 1);
-		o += strlen(e);
-	}
-	out[o] = '\0';
+	sk_vis(out, cap, b, n, SK_VIS_C | SK_VIS_ELLIPSIS |
+	    (src ? SK_VIS_RAWBS : SK_VIS_DQUOTE), NULL);
 	return out;
 }
 

@@ -20,6 +20,7 @@
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/lineio.h"
+#include "sockkit/vis.h"
 #include "linechat/starttls.h"
 
 /* Reply lines per reply: a bound for servers that never stop continuing. */
@@ -41,35 +42,6 @@ struct dialogue {
 	struct sk_err *e;
 };
 
-/* Control and non-ASCII bytes as \xHH: the text is the peer's. */
-static void
-escape(char *dst, size_t size, const char *src, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-	unsigned char c;
-
-	for (i = 0; i < n && o + 5 < size; i++) {
-		c = (unsigned char)src[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			dst[o++] = (char)c;
-		else if (c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = '\\';
-		} else {
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 0xf];
-		}
-	}
-	if (i < n && o + 3 < size) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
-}
-
 static void
 trace(struct dialogue *d, char dir, const char *s, size_t n)
 {
@@ -77,7 +49,8 @@ trace(struct dialogue *d, char dir, const char *s, size_t n)
 
 	if (d->trace == NULL)
 		return;
-	escape(buf, sizeof(buf), s, n);
+	/* Control and non-ASCII bytes as \xHH: the text is the peer's. */
+	sk_vis(buf, sizeof(buf), s, n, SK_VIS_ELLIPSIS, NULL);
 	fprintf(d->trace, "%c %s\n", dir, buf);
 	fflush(d->trace);
 }
@@ -106,7 +79,7 @@ fail_line(struct dialogue *d, const char *what)
 {
 	char q[QUOTE_MAX];
 
-	escape(q, sizeof(q), d->l.data, d->l.len);
+	sk_vis(q, sizeof(q), d->l.data, d->l.len, SK_VIS_ELLIPSIS, NULL);
 	return fail(d, EPROTO, "%s: %s", what, q);
 }
 

@@ -16,6 +16,7 @@
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/num.h"
+#include "sockkit/vis.h"
 
 #include "linechat/transcript.h"
 #include "linechat/transcript_int.h"
@@ -26,46 +27,15 @@
 
 
 static const char hexdigits[] = "0123456789abcdef";
-/* Bytes with a one-letter escape, and their letters, index for index. */
+/* Bytes with a one-letter escape, and their letters, index for index:
+ * what sk_vis's SK_VIS_TRANSCRIPT mode writes, for the reader. */
 static const char esc_byte[5] = { '\\', '\r', '\n', '\t', '\0' };
 static const char esc_sym[5] = { '\\', 'r', 'n', 't', '0' };
 
 size_t
-lc__escape(char *dst, const void *src, size_t n, int flags)
-{
-	const unsigned char *s = src;
-	const char *x;
-	char *d = dst;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if ((x = memchr(esc_byte, c, sizeof(esc_byte))) != NULL) {
-			*d++ = '\\';
-			*d++ = esc_sym[x - esc_byte];
-		} else if (c == '"' && (flags & ESC_QUOTE)) {
-			*d++ = '\\';
-			*d++ = '"';
-		} else if (c > ' ' && c < 0x7f) {
-			*d++ = (char)c;
-		} else if (c == ' ' && !(flags & ESC_SPACE)) {
-			*d++ = ' ';
-		} else {
-			*d++ = '\\';
-			*d++ = 'x';
-			*d++ = hexdigits[c >> 4];
-			*d++ = hexdigits[c & 0xf];
-		}
-	}
-	*d = '\0';
-	return (size_t)(d - dst);
-}
-
-size_t
 lc_escape(char *dst, const void *src, size_t n)
 {
-	return lc__escape(dst, src, n, 0);
+	return sk_vis(dst, LC_ESCAPE_SIZE(n), src, n, SK_VIS_TRANSCRIPT, NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -109,7 +79,9 @@ log_line(struct lc_log *lg, int64_t ms, char dir, const void *p, size_t n,
 	size_t len;
 
 	len = (size_t)snprintf(buf, 32, "%lld %c ", (long long)ms, dir);
-	len += lc__escape(buf + len, p, n, 0);
+	/* The buffer holds any n the callers pass: nothing is cut. */
+	len += sk_vis(buf + len, sizeof(buf) - len, p, n, SK_VIS_TRANSCRIPT,
+	    NULL);
 	buf[len++] = '\n';
 	return log_put(lg, buf, len, flush);
 }
@@ -141,8 +113,10 @@ lc_log_fopen(FILE *fp, const char *name, const char *host,
 	lg->t0 = sk_now_ms();
 	/* Header values are informational: a longer one is cut, not lost
 	 * data (no real host or service name comes near the bound). */
-	lc__escape(h, host, strnlen(host, HDR_VALUE_MAX), ESC_SPACE);
-	lc__escape(s, service, strnlen(service, HDR_VALUE_MAX), ESC_SPACE);
+	sk_vis(h, sizeof(h), host, strnlen(host, HDR_VALUE_MAX),
+	    SK_VIS_TRANSCRIPT | SK_VIS_SPACE, NULL);
+	sk_vis(s, sizeof(s), service, strnlen(service, HDR_VALUE_MAX),
+	    SK_VIS_TRANSCRIPT | SK_VIS_SPACE, NULL);
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		strcpy(date, "unknown");

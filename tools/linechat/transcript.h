@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sockkit/vis.h"
 #include "linechat/io.h"
 
 struct sk_err;
@@ -36,14 +37,15 @@ struct sk_err;
 #define LC_LOG_LINE_BYTES	4096		/* data bytes per log line */
 
 /* Room lc_escape() needs for n bytes, with the NUL. */
-#define LC_ESCAPE_SIZE(n)	(4 * (n) + 1)
+#define LC_ESCAPE_SIZE(n)	SK_VIS_SIZE(n)
 
 /* ------------------------------------------------------------------------
  * Escaping
  * ------------------------------------------------------------------------ */
 
 /* Escape n bytes of src into dst (LC_ESCAPE_SIZE(n) bytes) as a transcript
- * line does; NUL-terminates and returns the length. */
+ * line does (sk_vis() with SK_VIS_TRANSCRIPT); NUL-terminates and returns
+ * the length. */
 size_t lc_escape(char *dst, const void *src, size_t n);
 
 /* ------------------------------------------------------------------------

@@ -14,10 +14,4 @@ struct lc_transcript {
 	size_t rxtotal;		/* '<' bytes in all */
 };
 
-#define ESC_SPACE	0x1	/* header values: a space would end the value */
-#define ESC_QUOTE	0x2	/* messages: the text is shown inside "" */
-
-/* Transcript escaping with the flags above; returns the length. */
-size_t lc__escape(char *dst, const void *src, size_t n, int flags);
-
 #endif
