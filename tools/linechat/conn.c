@@ -8,6 +8,7 @@
 
 #include "sockkit/deadline.h"
 #include "sockkit/fd.h"
+#include "sockkit/lineio.h"
 #include "linechat/conn.h"
 #include "linechat/tls.h"
 #include "linechat/transcript.h"
@@ -107,9 +108,9 @@ lc_conn_read_wait(struct lc_conn *c, void *buf, size_t n, int64_t deadline)
 	}
 }
 
-int
-lc_conn_write_all(struct lc_conn *c, const void *buf, size_t n,
-    int64_t deadline)
+/* TLS records go through OpenSSL, which sk_write_all cannot drive. */
+static int
+tls_write_all(struct lc_conn *c, const void *buf, size_t n, int64_t deadline)
 {
 	const char *p = buf;
 	size_t off = 0;
@@ -134,6 +135,24 @@ lc_conn_write_all(struct lc_conn *c, const void *buf, size_t n,
 			return -1;
 	}
 	return 0;
+}
+
+int
+lc_conn_write_all(struct lc_conn *c, const void *buf, size_t n,
+    int64_t deadline)
+{
+	struct sk_err e;
+	size_t done = 0;
+	int rc;
+
+	if (c->tls != NULL)
+		return tls_write_all(c, buf, n, deadline);
+	rc = sk_write_all(c->fd, buf, n, deadline, &done, &e);
+	if (done > 0 && c->log != NULL)
+		lc_log_data(c->log, '>', buf, done);
+	if (rc == -1)
+		errno = e.code;
+	return rc;
 }
 
 int
