@@ -14,21 +14,30 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	command -v ss >/dev/null || return 0
 	LS_NS=$(sk_netns_up "$IDX")
+	LS_NS2=$(sk_netns_up "$((IDX + 1))")
 	LS_DIR=$(mktemp -d /tmp/sk-lssock.XXXXXX)
+	mkdir "$LS_DIR/2"
 	ip netns exec "$LS_NS" "$SK_TBIN/sk-socks" "198.18.$IDX.2" \
 		"2001:2:0:$IDX::2" "$LS_DIR" 300 >"$LS_DIR/out" 2>&1 &
 	echo $! >"$LS_DIR/pid"
+	# A second namespace for --all-netns.
+	ip netns exec "$LS_NS2" "$SK_TBIN/sk-socks" "198.18.$((IDX + 1)).2" \
+		"2001:2:0:$((IDX + 1))::2" "$LS_DIR/2" 300 >"$LS_DIR/out2" 2>&1 &
+	echo $! >"$LS_DIR/pid2"
 	for _ in $(seq 1 100); do
-		grep -q ready "$LS_DIR/out" && break
+		grep -q ready "$LS_DIR/out" && grep -q ready "$LS_DIR/out2" && break
 		sleep 0.05
 	done
-	export LS_NS LS_DIR
+	export LS_NS LS_NS2 LS_DIR
 }
 
 teardown_file() {
 	if [ -n "${LS_DIR:-}" ]; then
-		kill "$(cat "$LS_DIR/pid")" 2>/dev/null
-		wait "$(cat "$LS_DIR/pid")" 2>/dev/null
+		for f in pid pid2; do
+			[ -s "$LS_DIR/$f" ] || continue
+			kill "$(cat "$LS_DIR/$f")" 2>/dev/null
+			wait "$(cat "$LS_DIR/$f")" 2>/dev/null
+		done
 		rm -rf "$LS_DIR"
 	fi
 	sk_netns_cleanup_all
@@ -50,7 +59,7 @@ need_fixture() {
 # Rows as sets: whitespace squeezed, sorted; the fixture is still, so
 # queues compare too.
 rows() {
-	sed -e 's/[[:space:]]\+/ /g' -e 's/ $//' | sort
+	sed -e 's/[[:space:]]\+/ /g' -e 's/ $//' -e 's/^ //' | sort
 }
 
 in_ns() {
@@ -260,4 +269,31 @@ FILTERS=(
 	in_ns "$L" -s | grep -o 'estab [0-9]*\|timewait [0-9]*' >>"$BATS_TEST_TMPDIR/ls"
 	diff -u "$BATS_TEST_TMPDIR/ss" "$BATS_TEST_TMPDIR/ls"
 	grep -q "^estab [1-9]" "$BATS_TEST_TMPDIR/ls"
+}
+
+@test "lssock --all-netns shows each namespace as -N does, with its name" {
+	need_fixture
+	grep -q ready "$LS_DIR/out2"
+	"$L" --all-netns -Htan >"$BATS_TEST_TMPDIR/all"
+	for ns in "$LS_NS" "$LS_NS2"; do
+		grep "^$ns " "$BATS_TEST_TMPDIR/all" | sed "s/^$ns //" | rows \
+			>"$BATS_TEST_TMPDIR/from-all"
+		"$L" -N "$ns" -Htan | rows >"$BATS_TEST_TMPDIR/from-n"
+		diff -u "$BATS_TEST_TMPDIR/from-n" "$BATS_TEST_TMPDIR/from-all"
+		[ -s "$BATS_TEST_TMPDIR/from-n" ]
+	done
+	# The host's own namespace is listed too, under its inode.
+	"$L" --all-netns -Hxa | grep -q '^net:\[[0-9]*\] '
+	"$L" --all-netns -tlnj | jq -se 'all(.[]; (.netns | type) == "string")
+		and any(.[]; .netns == "'"$LS_NS2"'")'
+	run "$L" --all-netns -N "$LS_NS" -tan
+	[ "$status" -eq 2 ]
+}
+
+@test "lssock --all-netns needs root and says so" {
+	sk_require_root
+	sk_require_cmd setpriv
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$L" --all-netns -tan
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"needs root"* ]]
 }

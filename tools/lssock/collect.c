@@ -1,11 +1,11 @@
 /*
- * lssock collection: enter the namespace, build the owner map when -p
- * asks for it, dump through netlink (or /proc/net), filter, and hand
- * each socket to the renderer or the summary as it arrives.
+ * lssock collection: build the owner map when -p asks for it, dump
+ * through netlink (or /proc/net), in one namespace or each in turn,
+ * filter, and hand each socket to the renderer or the summary as it
+ * arrives.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,32 +15,6 @@
 #include "sockkit/procmap.h"
 #include "sockkit/sockdiag.h"
 #include "lssock/lssock.h"
-
-int
-ls_enter_netns(const char *name, struct sk_err *e)
-{
-	char path[4096];
-	int fd;
-
-	/* A name with a slash is a path (/proc/PID/ns/net works too). */
-	if (strchr(name, '/') != NULL)
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/run/netns/%s", name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		sk_err_sys(e, "network namespace %s", path);
-		if (errno == ENOENT)
-			e->kind = SK_ERR_INPUT;
-		return -1;
-	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		sk_err_sys(e, "setns %s", path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
 
 struct run {
 	const struct ls_opts *o;
@@ -66,6 +40,57 @@ on_sock(const struct sk_sock *s, void *arg)
 	else
 		ls_render_sock(run->r, s);
 	return 0;
+}
+
+static int
+dump(const struct sk_sockdiag_req *req, struct run *run, struct sk_err *e)
+{
+	if (run->o->useproc)
+		return sk_procnet_dump(req, on_sock, run, e);
+	run->seen = 0;
+	if (sk_sockdiag_dump(req, on_sock, run, e) == 0)
+		return 0;
+	/* As ss does, when netlink is refused before the first socket. */
+	if (run->seen == 0 && (e->code == EPROTONOSUPPORT ||
+	    e->code == EACCES || e->code == EPERM || e->code == EAFNOSUPPORT))
+		return sk_procnet_dump(req, on_sock, run, e);
+	return -1;
+}
+
+/* Each namespace in turn, from this thread, then back home. */
+static int
+dump_all(const struct sk_sockdiag_req *req, struct run *run, struct sk_err *e)
+{
+	struct ls_netns *ns = NULL;
+	size_t n = 0, i;
+	int home, fd, rc = -1;
+
+	if (geteuid() != 0)
+		return sk_err_kset(e, SK_ERR_SYSTEM, EPERM,
+		    "--all-netns: entering other namespaces needs root");
+	if ((home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		return sk_err_sys(e, "open /proc/self/ns/net");
+	if (ls_netns_list(run->o->procroot, &ns, &n, e) < 0)
+		goto end;
+	for (i = 0; i < n; i++) {
+		if ((fd = open(ns[i].path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;	/* its last process exited meanwhile */
+		rc = ls_enter_netns_fd(fd, ns[i].path, e);
+		close(fd);
+		if (rc < 0)
+			goto end;
+		if (run->r != NULL)
+			ls_render_set_netns(run->r, ns[i].name);
+		if ((rc = dump(req, run, e)) < 0)
+			goto end;
+	}
+	rc = 0;
+end:
+	if (ls_enter_netns_fd(home, "home namespace", rc < 0 ? NULL : e) < 0)
+		rc = -1;
+	close(home);
+	free(ns);
+	return rc;
 }
 
 int
@@ -106,12 +131,10 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 		}
 		ls_render_header(run.r);
 	}
-	if (o->useproc)
-		rc = sk_procnet_dump(&req, on_sock, &run, e);
-	else if ((rc = sk_sockdiag_dump(&req, on_sock, &run, e)) < 0 &&
-	    run.seen == 0 && (e->code == EPROTONOSUPPORT ||
-	    e->code == EACCES || e->code == EPERM || e->code == EAFNOSUPPORT))
-		rc = sk_procnet_dump(&req, on_sock, &run, e);	/* ss does too */
+	if (o->all_netns)
+		rc = dump_all(&req, &run, e);
+	else
+		rc = dump(&req, &run, e);
 	if (run.r != NULL && ls_render_end(run.r) < 0 && rc == 0)
 		rc = sk_err_sys(e, "write");
 	if (rc == 0 && run.sum != NULL && ls_summary_print(&sum, o->procroot, out) < 0)

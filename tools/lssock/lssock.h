@@ -35,6 +35,7 @@ struct ls_opts {
 	int noheader;		/* -H */
 	int useproc;		/* --proc */
 	const char *netns;	/* -N */
+	int all_netns;		/* --all-netns */
 	const char *procroot;	/* LSSOCK_PROC (tests) or NULL */
 	struct ls_filter *filter;	/* NULL: everything in states */
 };
@@ -114,6 +115,8 @@ struct ls_render;
 struct ls_render *ls_render_new(const struct ls_opts *o, FILE *out,
     const struct sk_procmap *owners);
 void ls_render_header(struct ls_render *r);
+/* --all-netns: the namespace the next rows come from. */
+void ls_render_set_netns(struct ls_render *r, const char *name);
 void ls_render_sock(struct ls_render *r, const struct sk_sock *s);
 int ls_render_end(struct ls_render *r);	/* flush, -1 on write error */
 void ls_render_free(struct ls_render *r);
@@ -123,7 +126,8 @@ const char *ls_timer_name(int timer);
 
 /* The JSON and netstat styles, called by ls_render_sock. */
 void ls_json_sock(struct sk_json *j, const struct ls_opts *o,
-    const struct sk_sock *s, const struct sk_procmap *owners);
+    const struct sk_sock *s, const struct sk_procmap *owners,
+    const char *netns);
 
 /* ---- summary.c ------------------------------------------------------------------ */
 
@@ -137,10 +141,25 @@ void ls_summary_add(struct ls_summary *sum, const struct sk_sock *s);
 int ls_summary_print(const struct ls_summary *sum, const char *procroot,
     FILE *out);
 
-/* ---- collect.c ------------------------------------------------------------------ */
+/* ---- netns.c -------------------------------------------------------------------- */
 
-/* Enter the network namespace /run/netns/NAME.  -1 with e filled. */
+/* Enter the network namespace /run/netns/NAME (or the nsfs file NAME
+ * when it has a slash).  -1 with e filled (kind INPUT when missing). */
 int ls_enter_netns(const char *name, struct sk_err *e);
+int ls_enter_netns_fd(int fd, const char *what, struct sk_err *e);
+
+struct ls_netns {
+	char name[64];		/* /run/netns name, else "net:[INODE]" */
+	char path[320];		/* a file that refers to it */
+	unsigned long long ino, dev;
+};
+
+/* Every network namespace: /run/netns, then each process's ns/net,
+ * one entry each, ordered by inode.  *list is freed by the caller. */
+int ls_netns_list(const char *procroot, struct ls_netns **list, size_t *count,
+    struct sk_err *e);
+
+/* ---- collect.c ------------------------------------------------------------------ */
 
 /* Dump, filter and render as o says.  Returns 0 or -1 with e filled. */
 int ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e);

@@ -17,8 +17,8 @@ static void
 usage(int ok)
 {
 	fprintf(ok ? stdout : stderr,
-	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--netstat] [--proc]\n"
-	    "              [filter]\n");
+	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--all-netns]\n"
+	    "              [--netstat] [--proc] [filter]\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
 }
 
@@ -39,10 +39,11 @@ bad(const char *msg)
 	usage(0);
 }
 
-enum { OPT_NETSTAT = 256, OPT_PROC };
+enum { OPT_ALLNETNS = 256, OPT_NETSTAT, OPT_PROC };
 
 static const struct option longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
+	{ "all-netns",	no_argument,		NULL, OPT_ALLNETNS },
 	{ "extended",	no_argument,		NULL, 'e' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "info",	no_argument,		NULL, 'i' },
@@ -146,6 +147,9 @@ main(int argc, char *argv[])
 		case 'x':
 			o.protos |= SK_SD_UNIX;
 			break;
+		case OPT_ALLNETNS:
+			o.all_netns = 1;
+			break;
 		case OPT_NETSTAT:
 			netstat = 1;
 			break;
@@ -161,6 +165,8 @@ main(int argc, char *argv[])
 
 	if (json + netstat + summary > 1)
 		bad("-j, -s and --netstat choose different outputs; give one");
+	if (o.all_netns && (o.netns != NULL || netstat))
+		bad("--all-netns lists every namespace: no -N, no --netstat");
 	if (o.numeric && o.resolve)
 		bad("-n and -r contradict each other");
 	if ((v4 || v6) && (o.protos & SK_SD_UNIX))

@@ -13,7 +13,7 @@
 #include "sockkit/sockdiag.h"
 #include "lssock/lssock.h"
 
-enum col_id { C_NETID, C_STATE, C_RECVQ, C_SENDQ, C_LOCAL, C_PEER, C_PROC,
+enum col_id { C_NETNS, C_NETID, C_STATE, C_RECVQ, C_SENDQ, C_LOCAL, C_PEER, C_PROC,
     C_N };
 
 /* Widths are fixed so rows stream out; a longer value pushes the rest
@@ -24,6 +24,7 @@ static const struct col {
 	int width;
 	int right;		/* right-aligned */
 } ss_cols[] = {
+	{ C_NETNS, "Netns", 16, 0 },
 	{ C_NETID, "Netid", 5, 0 },
 	{ C_STATE, "State", 10, 0 },
 	{ C_RECVQ, "Recv-Q", 6, 0 },
@@ -52,6 +53,7 @@ struct ls_render {
 	struct ls_out out;
 	struct sk_json json;
 	int show[C_N];
+	const char *netns;	/* --all-netns: where the rows come from */
 	FILE *f;
 };
 
@@ -89,6 +91,8 @@ ls_render_new(const struct ls_opts *o, FILE *out, const struct sk_procmap *owner
 		    (o->protos & SK_SD_UNIX);
 		r->show[C_STATE] = popcount(o->states) > 1;
 	}
+	r->show[C_NETNS] = o->all_netns;
+	r->netns = "";
 	return r;
 }
 
@@ -114,6 +118,12 @@ cell(struct ls_render *r, const struct col *c, const char *v, size_t n, int last
 	if (!c->right)
 		ls_out_pad(&r->out, pad);
 	ls_out_char(&r->out, ' ');
+}
+
+void
+ls_render_set_netns(struct ls_render *r, const char *name)
+{
+	r->netns = name;
 }
 
 void
@@ -267,6 +277,10 @@ row_ss(struct ls_render *r, const struct sk_sock *s)
 		if (!r->show[c->id])
 			continue;
 		switch (c->id) {
+		case C_NETNS:
+			v = r->netns;
+			n = strlen(v);
+			break;
 		case C_NETID:
 			v = sk_sock_netid(s);
 			n = strlen(v);
@@ -368,7 +382,8 @@ ls_render_sock(struct ls_render *r, const struct sk_sock *s)
 {
 	switch (r->o->style) {
 	case LS_JSON:
-		ls_json_sock(&r->json, r->o, s, r->owners);
+		ls_json_sock(&r->json, r->o, s, r->owners,
+		    r->o->all_netns ? r->netns : NULL);
 		break;
 	case LS_NETSTAT:
 		row_netstat(r, s);

@@ -95,12 +95,14 @@ skmem(struct sk_json *j, const struct sk_sock_mem *m)
 
 void
 ls_json_sock(struct sk_json *j, const struct ls_opts *o, const struct sk_sock *s,
-    const struct sk_procmap *m)
+    const struct sk_procmap *m, const char *netns)
 {
 	char a[64];
 
 	sk_json_obj_begin(j);
 	kv_str(j, "schema", LS_SCHEMA);
+	if (netns != NULL)
+		kv_str(j, "netns", netns);
 	kv_str(j, "netid", sk_sock_netid(s));
 	kv_str(j, "family", s->family == AF_INET ? "inet" :
 	    s->family == AF_INET6 ? "inet6" : "unix");
