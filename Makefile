@@ -67,7 +67,8 @@ MAN8 = $(wildcard man/man8/*.8)
 DEBS = build-essential pkg-config clang libclang-rt-14-dev check bats \
        libpcap-dev libncurses-dev libmnl-dev libc-ares-dev libedit-dev libssl-dev \
        whois nmap iproute2 nftables dnsmasq bind9-dnsutils redis-server \
-       openbsd-inetd systemd jq tmux netcat-openbsd procps psmisc openssl
+       openbsd-inetd systemd jq tmux netcat-openbsd procps psmisc openssl \
+       python3-prometheus-client
 
 .PHONY: all asan check unit cli fuzz fuzz-smoke bench deps install uninstall clean
 

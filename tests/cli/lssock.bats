@@ -297,3 +297,40 @@ FILTERS=(
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"needs root"* ]]
 }
+
+@test "lssock --openmetrics writes what a Prometheus parser reads, with ss's counts" {
+	need_fixture
+	/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
+		skip "needs python3-prometheus-client (make deps installs it)"
+	m=$BATS_TEST_TMPDIR/m.prom
+	in_ns "$L" --openmetrics "$m"
+	# Renamed into place: no temporary file is left behind.
+	[ "$(ls "$BATS_TEST_TMPDIR" | grep -c 'm.prom.tmp')" -eq 0 ]
+	/usr/bin/python3 - "$m" >"$BATS_TEST_TMPDIR/counts" <<'PY'
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+tot = {}
+for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    if fam.name != "lssock_sockets":
+        continue
+    for s in fam.samples:
+        netid, state = s.labels["netid"], s.labels["state"]
+        key = netid if netid in ("tcp", "udp", "raw") else "unix"
+        if key == "tcp" and state == "TIME-WAIT":
+            key = "timewait"
+        tot[key] = tot.get(key, 0) + int(s.value)
+for k in sorted(tot):
+    print(k, tot[k])
+PY
+	cat "$BATS_TEST_TMPDIR/counts"
+	in_ns ss -s >"$BATS_TEST_TMPDIR/ss-s"
+	for p in TCP UDP RAW; do
+		n=$(awk -v p="$p" '$1 == p { print $2 }' "$BATS_TEST_TMPDIR/ss-s")
+		grep -qx "$(echo "$p" | tr 'A-Z' 'a-z') $n" "$BATS_TEST_TMPDIR/counts"
+	done
+	tw=$(grep -o 'timewait [0-9]*' "$BATS_TEST_TMPDIR/ss-s")
+	grep -qx "$tw" "$BATS_TEST_TMPDIR/counts"
+	grep -qx "lssock_accept_queue_limit{netid=\"tcp\",local=\"198.18.$IDX.2:4301\"} 16" "$m"
+	grep -qx 'lssock_listening{netid="tcp",port="4303"} 1' "$m"
+	tail -n 1 "$m" | grep -qx '# EOF'
+}

@@ -20,6 +20,7 @@ struct run {
 	const struct ls_opts *o;
 	struct ls_render *r;
 	struct ls_summary *sum;
+	struct ls_metrics *metrics;
 	unsigned long seen;
 };
 
@@ -37,6 +38,8 @@ on_sock(const struct sk_sock *s, void *arg)
 		return 0;
 	if (run->sum != NULL)
 		ls_summary_add(run->sum, s);
+	else if (run->metrics != NULL)
+		ls_metrics_add(run->metrics, s);
 	else
 		ls_render_sock(run->r, s);
 	return 0;
@@ -121,6 +124,9 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 	if (o->style == LS_SUMMARY) {
 		memset(&sum, 0, sizeof(sum));
 		run.sum = &sum;
+	} else if (o->style == LS_METRICS) {
+		if ((run.metrics = ls_metrics_new()) == NULL)
+			return sk_err_sys(e, "openmetrics");
 	} else {
 		if (o->owners &&
 		    (owners = sk_procmap_build(o->procroot, 0, e)) == NULL)
@@ -139,7 +145,10 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 		rc = sk_err_sys(e, "write");
 	if (rc == 0 && run.sum != NULL && ls_summary_print(&sum, o->procroot, out) < 0)
 		rc = sk_err_sys(e, "write");
+	if (rc == 0 && run.metrics != NULL)
+		rc = ls_metrics_write(run.metrics, o->metrics, e);
 end:
+	ls_metrics_free(run.metrics);
 	ls_render_free(run.r);
 	sk_procmap_free(owners);
 	return rc;

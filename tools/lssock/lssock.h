@@ -18,7 +18,7 @@ struct ls_filter;
 struct sk_json;
 
 /* Output styles. */
-enum ls_style { LS_SS = 0, LS_NETSTAT, LS_JSON, LS_SUMMARY };
+enum ls_style { LS_SS = 0, LS_NETSTAT, LS_JSON, LS_SUMMARY, LS_METRICS };
 
 struct ls_opts {
 	unsigned protos;	/* SK_SD_* */
@@ -36,6 +36,7 @@ struct ls_opts {
 	int useproc;		/* --proc */
 	const char *netns;	/* -N */
 	int all_netns;		/* --all-netns */
+	const char *metrics;	/* --openmetrics FILE ("-": stdout) */
 	const char *procroot;	/* LSSOCK_PROC (tests) or NULL */
 	struct ls_filter *filter;	/* NULL: everything in states */
 };
@@ -140,6 +141,18 @@ struct ls_summary {
 void ls_summary_add(struct ls_summary *sum, const struct sk_sock *s);
 int ls_summary_print(const struct ls_summary *sum, const char *procroot,
     FILE *out);
+
+/* ---- metrics.c ------------------------------------------------------------------ */
+
+struct ls_metrics;
+
+struct ls_metrics *ls_metrics_new(void);
+void ls_metrics_add(struct ls_metrics *m, const struct sk_sock *s);
+/* Write the OpenMetrics text to path through a temporary file and
+ * rename(2); "-" is standard output.  -1 with e filled. */
+int ls_metrics_write(const struct ls_metrics *m, const char *path,
+    struct sk_err *e);
+void ls_metrics_free(struct ls_metrics *m);
 
 /* ---- netns.c -------------------------------------------------------------------- */
 

@@ -18,7 +18,7 @@ usage(int ok)
 {
 	fprintf(ok ? stdout : stderr,
 	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--all-netns]\n"
-	    "              [--netstat] [--proc] [filter]\n");
+	    "              [--netstat] [--openmetrics file] [--proc] [filter]\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
 }
 
@@ -39,7 +39,7 @@ bad(const char *msg)
 	usage(0);
 }
 
-enum { OPT_ALLNETNS = 256, OPT_NETSTAT, OPT_PROC };
+enum { OPT_ALLNETNS = 256, OPT_NETSTAT, OPT_METRICS, OPT_PROC };
 
 static const struct option longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
@@ -56,6 +56,7 @@ static const struct option longopts[] = {
 	{ "netstat",	no_argument,		NULL, OPT_NETSTAT },
 	{ "no-header",	no_argument,		NULL, 'H' },
 	{ "numeric",	no_argument,		NULL, 'n' },
+	{ "openmetrics", required_argument,	NULL, OPT_METRICS },
 	{ "options",	no_argument,		NULL, 'o' },
 	{ "proc",	no_argument,		NULL, OPT_PROC },
 	{ "processes",	no_argument,		NULL, 'p' },
@@ -153,6 +154,9 @@ main(int argc, char *argv[])
 		case OPT_NETSTAT:
 			netstat = 1;
 			break;
+		case OPT_METRICS:
+			o.metrics = optarg;
+			break;
 		case OPT_PROC:
 			o.useproc = 1;
 			break;
@@ -163,8 +167,12 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (json + netstat + summary > 1)
-		bad("-j, -s and --netstat choose different outputs; give one");
+	if (json + netstat + summary + (o.metrics != NULL) > 1)
+		bad("-j, -s, --netstat and --openmetrics choose different "
+		    "outputs; give one");
+	if (o.metrics != NULL && (o.owners || o.info || o.memory || o.timers ||
+	    o.extended || o.resolve || o.noheader))
+		bad("--openmetrics writes counts only; no -p -i -m -o -e -r -H");
 	if (o.all_netns && (o.netns != NULL || netstat))
 		bad("--all-netns lists every namespace: no -N, no --netstat");
 	if (o.numeric && o.resolve)
@@ -175,7 +183,7 @@ main(int argc, char *argv[])
 	    o.extended || argc > 0))
 		bad("-s prints counts only; it takes no -p -i -m -o -e or filter");
 	o.style = json ? LS_JSON : netstat ? LS_NETSTAT : summary ? LS_SUMMARY :
-	    LS_SS;
+	    o.metrics != NULL ? LS_METRICS : LS_SS;
 	if (o.protos == 0)
 		o.protos = (v4 || v6) ? SK_SD_INET : SK_SD_ALL;
 	o.family = v4 && !v6 ? AF_INET : v6 && !v4 ? AF_INET6 : AF_UNSPEC;
@@ -190,8 +198,8 @@ main(int argc, char *argv[])
 		o.protos = SK_SD_ALL;
 	} else if (have_states)
 		o.states = fstates;
-	else if (all)
-		o.states = SK_SS_ALL;
+	else if (all || o.metrics != NULL)
+		o.states = SK_SS_ALL;	/* metrics count every state */
 	else if (listening)
 		o.states = SK_SS_BIT(SK_SS_LISTEN) | SK_SS_BIT(SK_SS_CLOSE);
 	else
