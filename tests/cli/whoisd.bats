@@ -296,6 +296,37 @@ log_of() {
 	[[ "$(log_of)" == *rate-limited* ]]
 }
 
+@test "whoisd: 200 rapid queries from one address: answer or whole error, never a reset" {
+	start_whoisd
+	run "$SK_TBIN/wd-burst" 127.0.0.1 "$PORT" reggers 200
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" resets 0 other 0" ]]
+	# Default limits (60/min, burst 20): most of them were refused.
+	[[ "$output" != *" errors 0 "* ]]
+	[[ "$(log_of)" == *rate-limited* ]]
+}
+
+@test "whoisd: refused by --max-clients or --deny, the client still reads the error" {
+	start_whoisd --deny 127.0.0.0/8
+	run "$SK_TBIN/wd-burst" 127.0.0.1 "$PORT" reggers 50
+	echo "$output"
+	[ "$output" = "answers 0 errors 50 resets 0 other 0" ]
+	sk_server_stop whoisd
+	start_whoisd --max-clients 1 --no-limits --read-timeout 30
+	"$C" idle 127.0.0.1 "$PORT" 1 10 >"$BATS_TEST_TMPDIR/idle.out" &
+	idle=$!
+	for i in $(seq 1 100); do
+		grep -q 'open 1' "$BATS_TEST_TMPDIR/idle.out" && break
+		sleep 0.05
+	done
+	run "$SK_TBIN/wd-burst" 127.0.0.1 "$PORT" reggers 50
+	kill "$idle"
+	wait "$idle" || true
+	echo "$output"
+	[ "$output" = "answers 0 errors 50 resets 0 other 0" ]
+}
+
 @test "whoisd: --deny and --allow access lists" {
 	start_whoisd --deny 127.0.0.0/8
 	run "$C" query 127.0.0.1 "$PORT" reggers

@@ -22,6 +22,7 @@
  * connection and destroy the answer in flight. */
 #define DRAIN_MAX (64 * 1024)
 #define DRAIN_MS 1000
+#define REFUSE_READ_MS 300	/* a denied client's query: wait this long */
 
 static void
 drain(int fd, int64_t deadline)
@@ -53,7 +54,7 @@ serve_inetd(struct whoisd *w, int in, int out)
 	int64_t total, rdl;
 	size_t sent = 0;
 	char *buf;
-	int st, sock;
+	int st, sock, denied;
 
 	if (sk_peer(in, &p, &e) == -1) {
 		sk_log(&w->log, LOG_ERR, "stdin: %s", e.msg);
@@ -75,12 +76,8 @@ serve_inetd(struct whoisd *w, int in, int out)
 	eol = sock ? "\r\n" : "\n";
 	total = sk_deadline_in(cfg->timeout_ms);
 	wq_buf_init(&ans, 0);
-	if (peer != NULL && !acl_permits(&cfg->acl, peer)) {
-		t.outcome = OUT_DENIED;
-		session_error(OUT_DENIED, eol, &ans);
-		goto reply;
-	}
-	rdl = sk_deadline_in(cfg->read_timeout_ms);
+	denied = peer != NULL && !acl_permits(&cfg->acl, peer);
+	rdl = sk_deadline_in(denied ? REFUSE_READ_MS : cfg->read_timeout_ms);
 	if (rdl > total)
 		rdl = total;
 	buf = malloc(cfg->max_query + 2);
@@ -91,6 +88,14 @@ serve_inetd(struct whoisd *w, int in, int out)
 		return WHOISD_EXIT_SYS;
 	}
 	st = sk_line_read(&r, &line, rdl, &e);
+	if (denied) {
+		/* Read the query first (briefly): closing on unread data would
+		 * reset the connection and destroy the error line. */
+		free(buf);
+		t.outcome = OUT_DENIED;
+		session_error(OUT_DENIED, eol, &ans);
+		goto reply;
+	}
 	if (st == SK_LINE_TIMEOUT || st == SK_LINE_ERROR ||
 	    (st == SK_LINE_EOF && line.len == 0)) {
 		t.outcome = st == SK_LINE_TIMEOUT ? OUT_TIMEOUT : OUT_NO_QUERY;

@@ -27,6 +27,9 @@
 #define DRAIN_MS 2000		/* SIGTERM: in-flight queries get this long */
 #define LINGER_MS 1000		/* after the answer, wait this long for EOF */
 #define PAUSE_MS 100		/* accept pause when out of fds */
+#define REFUSE_READ_MS 300	/* a refused client's query: wait this long */
+#define REFUSE_MAX 256		/* refusals in progress; past it, close at once */
+#define LINGER_MAX (64 * 1024)	/* drain at most this much after answering */
 #define SNDBUF (64 * 1024)	/* kernel send buffer per client */
 
 enum state { ST_READ, ST_WRITE, ST_LINGER };
@@ -42,6 +45,8 @@ struct conn {
 	struct wq_buf out;
 	size_t off;
 	struct txn t;
+	enum outcome refused;	/* OUT_OK, or why this client gets an error */
+	size_t drained;		/* bytes read and dropped while lingering */
 	int64_t deadline;	/* whole exchange */
 	struct sk_timer *timer;
 	struct conn *prev, *next;
@@ -57,6 +62,7 @@ struct srv {
 	int sigfd;
 	int spare;		/* reserve fd for shedding under EMFILE */
 	int nconns;
+	int nrefusing;		/* conns that only get an error line */
 	int draining;
 	struct limits *lim;
 	struct conn *head;
@@ -74,7 +80,8 @@ conn_close(struct conn *c)
 		sk_loop_timer_cancel(s->loop, c->timer);
 	sk_loop_unwatch(s->loop, c->fd);
 	close(c->fd);
-	limits_leave(s->lim, (struct sockaddr *)&c->peer);
+	if (c->refused == OUT_OK)
+		limits_leave(s->lim, (struct sockaddr *)&c->peer);
 	wq_buf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -82,11 +89,16 @@ conn_close(struct conn *c)
 		s->head = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	s->nconns--;
+	if (c->refused == OUT_OK)
+		s->nconns--;
+	else
+		s->nrefusing--;
 	free(c);
-	if (s->draining && s->nconns == 0)
+	if (s->draining && s->nconns + s->nrefusing == 0)
 		sk_loop_stop(s->loop);
 }
+
+static void conn_reply(struct conn *c);
 
 static int64_t
 conn_timeout(struct sk_loop *l, struct sk_timer *t, void *arg)
@@ -94,6 +106,11 @@ conn_timeout(struct sk_loop *l, struct sk_timer *t, void *arg)
 	struct conn *c = arg;
 
 	c->timer = NULL;	/* this timer ends with the return below */
+	/* A refused client that sent no whole line still gets the error. */
+	if (c->state == ST_READ && c->refused != OUT_OK) {
+		conn_reply(c);
+		return -1;
+	}
 	if (c->state == ST_READ || c->state == ST_WRITE)
 		c->t.outcome = OUT_TIMEOUT;
 	conn_close(c);
@@ -172,6 +189,11 @@ conn_read(struct conn *c)
 	st = sk_line_read(&c->r, &line, 0, NULL);
 	if (st == SK_LINE_TIMEOUT)
 		return;
+	if (c->refused != OUT_OK) {
+		/* The query is read, so closing will not reset the line. */
+		conn_reply(c);
+		return;
+	}
 	if (st == SK_LINE_ERROR || (st == SK_LINE_EOF && line.len == 0)) {
 		c->t.outcome = OUT_NO_QUERY;
 		conn_close(c);
@@ -180,6 +202,18 @@ conn_read(struct conn *c)
 	if (session_answer(c->s->w, line.data, line.len, st, "\r\n", &c->out,
 	    &c->t) == -1)
 		sk_log(&c->s->w->log, LOG_ERR, "answer: out of memory");
+	c->state = ST_WRITE;
+	rearm(c, c->deadline);
+	conn_write(c);
+}
+
+/* A refused client: the error line, then the same orderly close as an
+ * answer (shutdown, drain, close) so that no RST destroys it. */
+static void
+conn_reply(struct conn *c)
+{
+	if (session_error(c->refused, "\r\n", &c->out) == -1)
+		sk_log(&c->s->w->log, LOG_ERR, "refuse: out of memory");
 	c->state = ST_WRITE;
 	rearm(c, c->deadline);
 	conn_write(c);
@@ -201,13 +235,17 @@ conn_io(struct sk_loop *l, int fd, int ev, void *arg)
 		break;
 	case ST_LINGER:
 		n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		if (n > 0)
+			c->drained += (size_t)n;
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR) ||
+		    c->drained > LINGER_MAX)
 			conn_close(c);
 		break;
 	}
 }
 
-/* Tell a refused client why, if its socket takes the line right away. */
+/* Out of fds or memory: tell a refused client why if its socket takes
+ * the line right away, and close. */
 static void
 refuse(struct srv *s, int fd, const struct sockaddr *peer, enum outcome o)
 {
@@ -231,24 +269,23 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	size_t bufsz = cfg->max_query + 2;
 	int sndbuf = SNDBUF;
 	struct conn *c;
+	enum outcome why = OUT_OK;
 	enum limit_verdict v;
 
-	if (s->nconns >= cfg->max_clients) {
-		refuse(s, fd, sa, OUT_BUSY);
-		return;
-	}
-	if (!acl_permits(&cfg->acl, sa)) {
-		refuse(s, fd, sa, OUT_DENIED);
-		return;
-	}
-	v = limits_enter(s->lim, sa, sk_now_ms());
-	if (v != LIMIT_OK) {
-		refuse(s, fd, sa, v == LIMIT_FULL ? OUT_BUSY : OUT_RATE);
+	if (s->nconns >= cfg->max_clients)
+		why = OUT_BUSY;
+	else if (!acl_permits(&cfg->acl, sa))
+		why = OUT_DENIED;
+	else if ((v = limits_enter(s->lim, sa, sk_now_ms())) != LIMIT_OK)
+		why = v == LIMIT_FULL ? OUT_BUSY : OUT_RATE;
+	if (why != OUT_OK && s->nrefusing >= REFUSE_MAX) {
+		refuse(s, fd, sa, why);
 		return;
 	}
 	c = calloc(1, sizeof(*c) + bufsz);
 	if (c == NULL) {
-		limits_leave(s->lim, sa);
+		if (why == OUT_OK)
+			limits_leave(s->lim, sa);
 		refuse(s, fd, sa, OUT_BUSY);
 		return;
 	}
@@ -262,13 +299,16 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	c->s = s;
 	c->fd = fd;
 	c->peer = *peer;
+	c->refused = why;
 	c->t.t0 = sk_now_ms();
 	c->t.matches = -1;
+	c->t.outcome = why;
 	c->deadline = c->t.t0 + cfg->timeout_ms;
 	wq_buf_init(&c->out, 0);
 	sk_line_init(&c->r, fd, c->buf, bufsz, cfg->max_query, NULL);
 	if (sk_loop_watch(s->loop, fd, SK_READ, conn_io, c, NULL) == -1) {
-		limits_leave(s->lim, sa);
+		if (why == OUT_OK)
+			limits_leave(s->lim, sa);
 		free(c);
 		close(fd);
 		return;
@@ -277,8 +317,16 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	if (s->head)
 		s->head->prev = c;
 	s->head = c;
-	s->nconns++;
-	rearm(c, c->t.t0 + cfg->read_timeout_ms);
+	if (why == OUT_OK) {
+		s->nconns++;
+		rearm(c, c->t.t0 + cfg->read_timeout_ms);
+	} else {
+		/* Read the query (briefly) before answering: closing on unread
+		 * data would reset the connection and lose the error line. */
+		s->nrefusing++;
+		rearm(c, c->t.t0 + (cfg->read_timeout_ms < REFUSE_READ_MS ?
+		    cfg->read_timeout_ms : REFUSE_READ_MS));
+	}
 }
 
 static void listen_all(struct srv *s, int on);
@@ -400,7 +448,7 @@ on_signal(struct sk_loop *l, int fd, int ev, void *arg)
 		s->listening = 0;
 		sk_log(&s->w->log, LOG_NOTICE, "signal %d: draining %d clients",
 		    (int)si.ssi_signo, s->nconns);
-		if (s->nconns == 0)
+		if (s->nconns + s->nrefusing == 0)
 			sk_loop_stop(l);
 		else
 			sk_loop_timer(l, DRAIN_MS, drain_expired, s, NULL);
