@@ -439,3 +439,126 @@ log_of() {
 	run whois -h 127.0.0.1 -p "$PORT" reggers
 	[ "$output" = "$REGGERS" ]
 }
+
+@test "whoisd under inetd with a broken database: the admin's log names it, the client gets %ERROR without paths" {
+	sk_require_cmd systemd-socket-activate
+	PORT=$(sk_free_port)
+	bad=$BATS_TEST_TMPDIR/bad.db
+	printf 'Full Name: Broken\nthis line has no colon\n' >"$bad"
+	sk_server_start sa systemd-socket-activate -a --inetd -l "127.0.0.1:$PORT" \
+		"$W" -f "$bad" --log-stderr
+	sk_wait_port "$PORT"
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	echo "client: $output"
+	[[ "$output" == "%ERROR:100: internal software error"* ]]
+	[[ "$output" != *bad.db* ]]
+	[[ "$output" != */* ]]
+	sleep 0.2
+	grep -q "bad.db:2:" "$BATS_TEST_TMPDIR/sa.err"
+}
+
+@test "whoisd under openbsd-inetd with a broken database: nothing of the server's paths reaches the client" {
+	sk_require_root
+	[ -x /usr/sbin/inetd ] || skip "needs openbsd-inetd"
+	PORT=$(sk_free_port)
+	chmod 755 "$BATS_TEST_TMPDIR"
+	bad=$BATS_TEST_TMPDIR/bad.db
+	printf 'Full Name: Broken\nthis line has no colon\n' >"$bad"
+	chmod 644 "$bad"
+	printf '127.0.0.1:%s stream tcp nowait nobody %s whoisd -f %s\n' \
+		"$PORT" "$W" "$bad" >"$BATS_TEST_TMPDIR/inetd.conf"
+	sk_server_start inetd /usr/sbin/inetd -d "$BATS_TEST_TMPDIR/inetd.conf"
+	sk_wait_port "$PORT"
+	run "$C" query 127.0.0.1 "$PORT" reggers
+	echo "client: $output"
+	[ "$output" = $'%ERROR:100: internal software error\r' ]
+}
+
+@test "whoisd: usage and whoisd(8) advertise -V, not a -v that does not exist" {
+	run "$W" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"[-DhV]"* ]]
+	run "$W" -v
+	[ "$status" -eq 2 ]
+	! grep -q 'Fl Dhv' "$SK_ROOT/man/man8/whoisd.8"
+	grep -q 'Fl DhV' "$SK_ROOT/man/man8/whoisd.8"
+}
+
+@test "whoisd: bad option values name the option; --inetd with --stdio is refused" {
+	run "$W" --rate abc
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--rate abc"* ]]
+	run "$W" --stdio -f "$DB" --help-file /nonexist </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--help-file /nonexist"* ]]
+	run "$W" --inetd --stdio -f "$DB"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--inetd"*"--stdio"* ]]
+}
+
+@test "whoisd: the startup line names its addresses and ports" {
+	start_whoisd
+	sleep 0.1
+	[[ "$(log_of)" == *"serving"*"127.0.0.1:$PORT, [::1]:$PORT"* ]]
+}
+
+@test "whoisd(8) documents every log outcome" {
+	for o in ok help too-long bad-chars bad-query denied rate-limited busy \
+		timeout no-query write-error; do
+		grep -q "^\\.It Cm $o\$" "$SK_ROOT/man/man8/whoisd.8" || { echo "missing $o"; false; }
+	done
+}
+
+@test "whoisd: the pidfile is locked while running and removed after SIGTERM" {
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 777 "$LIVEDIR"
+	start_whoisd -P "$LIVEDIR/whoisd.pid"
+	[ "$(cat "$LIVEDIR/whoisd.pid")" = "$PID" ]
+	run "$W" -f "$DB" -l "127.0.0.1:$(sk_free_port)" -P "$LIVEDIR/whoisd.pid"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"$LIVEDIR/whoisd.pid: locked by pid $PID"* ]]
+	kill -TERM "$PID"
+	for i in $(seq 1 60); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$PID" 2>/dev/null
+	[ ! -e "$LIVEDIR/whoisd.pid" ]
+}
+
+@test "whoisd -D with a relative -f reloads the same file on SIGHUP" {
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 777 "$LIVEDIR"
+	cp "$DB" "$LIVEDIR/live.db"
+	chmod 644 "$LIVEDIR/live.db"
+	PORT=$(sk_free_port)
+	(cd "$LIVEDIR" && "$W" -D -f live.db -l "127.0.0.1:$PORT" -P "$LIVEDIR/pid")
+	sk_wait_port "$PORT"
+	PID=$(cat "$LIVEDIR/pid")
+	printf 'Full Name: Newcomer, Nora\nIndex Key: 999\n' >"$LIVEDIR/live.db"
+	kill -HUP "$PID"
+	for i in $(seq 1 40); do
+		run "$C" query 127.0.0.1 "$PORT" newcomer
+		[[ "$output" == *"Newcomer, Nora"* ]] && break
+		sleep 0.05
+	done
+	kill -TERM "$PID"
+	[[ "$output" == *"Newcomer, Nora"* ]]
+}
+
+@test "whoisd as root: -u nosuchuser says so once; a reload the dropped user cannot read says who it runs as" {
+	sk_require_root
+	run "$W" -f "$DB" -l "127.0.0.1:$(sk_free_port)" -u nosuchuser --log-stderr
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$(grep -c nosuchuser <<<"$output")" -eq 1 ]
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 755 "$LIVEDIR"
+	WDB=$LIVEDIR/live.db
+	cp "$DB" "$WDB"
+	chmod 644 "$WDB"
+	start_whoisd
+	chmod 600 "$WDB"
+	kill -HUP "$PID"
+	for i in $(seq 1 40); do grep -q "reload rejected" "$BATS_TEST_TMPDIR/whoisd.err" && break; sleep 0.05; done
+	log_of
+	[[ "$(log_of)" == *"reload rejected"*"Permission denied"*"now runs as user nobody"* ]]
+}

@@ -315,6 +315,8 @@ const char *
 wq_strerror(int code)
 {
 	switch (code) {
+	case WQ_ERR_INTERNAL:
+		return "internal software error";
 	case WQ_ERR_TOO_LONG:
 		return "input line too long";
 	case WQ_ERR_BADCHAR:

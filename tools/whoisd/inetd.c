@@ -117,3 +117,35 @@ reply:
 	}
 	return 0;
 }
+
+int
+inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e)
+{
+	struct sk_line_reader r;
+	struct sk_line line;
+	struct sk_peer p;
+	struct wq_buf ans;
+	char buf[256];
+	int64_t dl;
+
+	if (sk_peer(in, &p, NULL) == -1 || (p.kind != SK_PEER_INET &&
+	    p.kind != SK_PEER_UNIX)) {
+		/* A person at a terminal or a test pipe: stderr is theirs. */
+		fprintf(stderr, "whoisd: %s\n", e->msg);
+		return sk_err_exitcode(e);
+	}
+	/* stderr may be the client's socket too (inetd): the log only. */
+	sk_log(&w->log, LOG_ERR, "database not loaded, answering %%ERROR:%d: %s",
+	    WQ_ERR_INTERNAL, e->msg);
+	dl = sk_deadline_in(REFUSE_READ_MS);
+	if (sk_line_init(&r, in, buf, sizeof(buf), sizeof(buf) - 2, NULL) == 0)
+		(void)sk_line_read(&r, &line, dl, NULL);
+	wq_buf_init(&ans, 0);
+	if (wq_error(&ans, WQ_ERR_INTERNAL, NULL, "\r\n") == 0)
+		sk_write_all(out, ans.data, ans.len, sk_deadline_in(DRAIN_MS),
+		    NULL, NULL);
+	wq_buf_free(&ans);
+	shutdown(out, SHUT_WR);
+	drain(in, sk_deadline_in(DRAIN_MS));
+	return sk_err_exitcode(e);
+}

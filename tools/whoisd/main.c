@@ -26,7 +26,7 @@ static void
 usage(int ok)
 {
 	fprintf(ok ? stdout : stderr,
-	    "usage: whoisd [-Dhv] [-f db] [-l [addr]:port] [-P pidfile] [-u user]\n"
+	    "usage: whoisd [-DhV] [-f db] [-l [addr]:port] [-P pidfile] [-u user]\n"
 	    "              [--allow cidr] [--deny cidr] [--help-file file]\n"
 	    "              [--index attrs] [--inetd | --stdio] [--log-stderr]\n"
 	    "              [--max-clients n] [--max-matches n] [--max-query bytes]\n"
@@ -103,6 +103,21 @@ open_listeners(const struct whoisd_cfg *cfg, int *fds)
 	return cfg->nlisten;
 }
 
+/* path made absolute against the current directory (the file need not
+ * exist yet: then the error names it as given). */
+static const char *
+absolute(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
+		return path;
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		abs = NULL;
+	free(cwd);
+	return abs != NULL ? abs : path;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -121,7 +136,8 @@ main(int argc, char **argv)
 	static struct whoisd w;
 	struct sk_listen_fd act[WHOISD_MAX_LISTEN];
 	struct sk_err e;
-	int c, fds[WHOISD_MAX_LISTEN], nfds = 0, inetd = 0, i, rc;
+	int c, fds[WHOISD_MAX_LISTEN], nfds = 0, inetd = 0, opt_inetd = 0, i, rc;
+	int pidfd = -1;
 
 	while ((c = getopt_long(argc, argv, "DP:Vf:hl:u:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -155,7 +171,7 @@ main(int argc, char **argv)
 				errx(WHOISD_EXIT_USAGE, "%s", e.msg);
 			break;
 		case OPT_BURST:
-			cfg.burst = number("burst", optarg, 1, 100000);
+			cfg.burst = number("--burst", optarg, 1, 100000);
 			break;
 		case OPT_HELPFILE:
 			cfg.help_file = optarg;
@@ -165,31 +181,32 @@ main(int argc, char **argv)
 			break;
 		case OPT_INETD:
 			inetd = 1;
+			opt_inetd = 1;
 			break;
 		case OPT_LOGSTDERR:
 			cfg.log_stderr = 1;
 			break;
 		case OPT_MAXCLIENTS:
-			cfg.max_clients = number("max-clients", optarg, 1, 1000000);
+			cfg.max_clients = number("--max-clients", optarg, 1, 1000000);
 			break;
 		case OPT_MAXMATCHES:
-			cfg.max_matches = number("max-matches", optarg, 1, 1000000);
+			cfg.max_matches = number("--max-matches", optarg, 1, 1000000);
 			break;
 		case OPT_MAXQUERY:
-			cfg.max_query = number("max-query", optarg, 16, WQ_QUERY_MAX);
+			cfg.max_query = number("--max-query", optarg, 16, WQ_QUERY_MAX);
 			break;
 		case OPT_NOLIMITS:
 			cfg.per_ip = 0;
 			cfg.rate = 0;
 			break;
 		case OPT_PERIP:
-			cfg.per_ip = number("per-ip", optarg, 0, 65535);
+			cfg.per_ip = number("--per-ip", optarg, 0, 65535);
 			break;
 		case OPT_RATE:
-			cfg.rate = number("rate", optarg, 0, 6000000);
+			cfg.rate = number("--rate", optarg, 0, 6000000);
 			break;
 		case OPT_READTIMEOUT:
-			cfg.read_timeout_ms = number("read-timeout", optarg, 1,
+			cfg.read_timeout_ms = number("--read-timeout", optarg, 1,
 			    3600) * 1000;
 			break;
 		case OPT_STDIO:
@@ -197,7 +214,7 @@ main(int argc, char **argv)
 			inetd = 1;
 			break;
 		case OPT_TIMEOUT:
-			cfg.timeout_ms = number("timeout", optarg, 1, 3600) * 1000;
+			cfg.timeout_ms = number("--timeout", optarg, 1, 3600) * 1000;
 			break;
 		default:
 			usage(0);
@@ -205,10 +222,21 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(0);
+	if (opt_inetd && cfg.stdio)
+		errx(WHOISD_EXIT_USAGE, "--inetd and --stdio: choose one");
 	if (inetd && (cfg.nlisten > 0 || cfg.daemonize))
 		errx(WHOISD_EXIT_USAGE, "--inetd/--stdio serve stdin: no -l or -D");
 	if (cfg.read_timeout_ms > cfg.timeout_ms)
 		cfg.read_timeout_ms = cfg.timeout_ms;
+	/* -D changes to /, and SIGHUP reloads: a relative path must keep
+	 * naming the file it named at start. */
+	cfg.db_path = absolute(cfg.db_path);
+	if (cfg.help_file != NULL)
+		cfg.help_file = absolute(cfg.help_file);
+	/* Before anything else: a second daemon must not even bind. */
+	if (!inetd && cfg.pidfile != NULL &&
+	    (pidfd = sys_pidfile_lock(cfg.pidfile, &e)) == -1)
+		errx(WHOISD_EXIT_SYS, "%s", e.msg);
 
 	/* A client that goes away mid-answer must cost an EPIPE, not us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -249,19 +277,31 @@ main(int argc, char **argv)
 
 	if (inetd)
 		sys_hold_signals(0, NULL);
-	if (whoisd_load(&w, &e) == -1)
+	if (whoisd_load(&w, &e) == -1) {
+		if (inetd)
+			return inetd_broken(&w, 0, 1, &e);
 		errx(sk_err_exitcode(&e), "%s", e.msg);
+	}
 	if (!inetd)
 		sys_raise_nofile();
 	/* Detach and write the pidfile while still allowed to write /run. */
 	if (!inetd && (cfg.daemonize || cfg.pidfile != NULL) &&
-	    sys_daemonize(cfg.pidfile, cfg.daemonize, &e) == -1)
+	    sys_daemonize(cfg.pidfile, pidfd, cfg.daemonize, &e) == -1)
 		errx(WHOISD_EXIT_SYS, "%s", e.msg);
-	if (geteuid() == 0 && sys_drop_privileges(cfg.user, &e) == -1) {
-		sk_log(&w.log, LOG_ERR, "%s", e.msg);
-		errx(WHOISD_EXIT_SYS, "%s", e.msg);
+	if (geteuid() == 0) {
+		if (sys_drop_privileges(cfg.user, &e) == -1) {
+			/* Once: --log-stderr already puts the log on stderr. */
+			sk_log(&w.log, LOG_ERR, "%s", e.msg);
+			if (!cfg.log_stderr)
+				warnx("%s", e.msg);
+			exit(WHOISD_EXIT_SYS);
+		}
+		w.runs_as = cfg.user;
 	}
 	if (inetd)
 		return serve_inetd(&w, 0, 1);
-	return serve_loop(&w, fds, nfds);
+	rc = serve_loop(&w, fds, nfds);
+	if (pidfd >= 0)
+		sys_pidfile_remove(cfg.pidfile, pidfd);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "whoisd/db.h"
 
 /* ---- error codes: "%ERROR:CODE: text" lines (RIPE style) ----------------- */
+#define WQ_ERR_INTERNAL		100	/* internal software error (no DB) */
 #define WQ_ERR_TOO_LONG		107	/* input line too long */
 #define WQ_ERR_BADCHAR		108	/* invalid characters in query */
 #define WQ_ERR_SHORT		120	/* search key too short (prefix) */

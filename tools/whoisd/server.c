@@ -13,7 +13,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
+#include "sockkit/addr.h"
 #include "sockkit/deadline.h"
 #include "sockkit/fd.h"
 #include "sockkit/lineio.h"
@@ -430,7 +432,12 @@ on_signal(struct sk_loop *l, int fd, int ev, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			if (whoisd_load(s->w, &e) == -1)
 				sk_log(&s->w->log, LOG_ERR, "reload rejected, old "
-				    "database stays in service: %s", e.msg);
+				    "database stays in service: %s%s%s%s", e.msg,
+				    e.code == EACCES && s->w->runs_as ?
+				    " (whoisd now runs as user " : "",
+				    e.code == EACCES && s->w->runs_as ?
+				    s->w->runs_as : "",
+				    e.code == EACCES && s->w->runs_as ? ")" : "");
 			else
 				sk_log(&s->w->log, LOG_NOTICE, "reloaded %s: %zu "
 				    "records", s->w->cfg->db_path,
@@ -455,6 +462,38 @@ on_signal(struct sk_loop *l, int fd, int ev, void *arg)
 	}
 }
 
+/* "127.0.0.1:4343, [::]:43": the suite's address form, wildcards too. */
+static const char *
+local_names(const int *fds, int nfds, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char host[INET6_ADDRSTRLEN];
+	size_t off = 0;
+	const void *a;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = 0; i < nfds && off < len; i++) {
+		sl = sizeof(ss);
+		if (getsockname(fds[i], (struct sockaddr *)&ss, &sl) == -1)
+			continue;
+		a = ss.ss_family == AF_INET6 ?
+		    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		    (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+		if ((ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
+		    inet_ntop(ss.ss_family, a, host, sizeof(host)) == NULL)
+			continue;
+		n = snprintf(buf + off, len - off, ss.ss_family == AF_INET6 ?
+		    "%s[%s]:%d" : "%s%s:%d", off ? ", " : "", host,
+		    sk_addr_port((struct sockaddr *)&ss));
+		off += n > 0 ? (size_t)n : 0;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "%d socket%s", nfds, nfds == 1 ? "" : "s");
+	return buf;
+}
+
 int
 serve_loop(struct whoisd *w, const int *fds, int nfds)
 {
@@ -462,6 +501,7 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	struct srv s = { .w = w, .lfds = fds, .nl = nfds, .spare = -1 };
 	struct sk_err e;
 	sigset_t set;
+	char names[512];
 	int i, rc = 0;
 
 	sys_hold_signals(1, &set);
@@ -483,8 +523,9 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	}
 	s.listening = 1;
 	sk_loop_watch(s.loop, s.sigfd, SK_READ, on_signal, &s, NULL);
-	sk_log(&w->log, LOG_NOTICE, "serving %zu records from %s on %d socket%s",
-	    wdb_count(w->db), cfg->db_path, nfds, nfds == 1 ? "" : "s");
+	sk_log(&w->log, LOG_NOTICE, "serving %zu records from %s on %s",
+	    wdb_count(w->db), cfg->db_path, local_names(fds, nfds, names,
+	    sizeof(names)));
 	if (sk_loop_run(s.loop, &e) == -1) {
 		sk_log(&w->log, LOG_ERR, "%s", e.msg);
 		rc = WHOISD_EXIT_SYS;

@@ -119,6 +119,10 @@ whoisd_load(struct whoisd *w, struct sk_err *e)
 	if (w->cfg->help_file != NULL) {
 		help = wq_help_load(w->cfg->help_file, e);
 		if (help == NULL) {
+			char msg[sizeof(e->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			sk_err_kset(e, e->kind, e->code, "--help-file %s", msg);
 			wdb_free(db);
 			return -1;
 		}

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,10 +40,48 @@ sys_drop_privileges(const char *user, struct sk_err *e)
 }
 
 int
-sys_daemonize(const char *pidfile, int detach, struct sk_err *e)
+sys_pidfile_lock(const char *path, struct sk_err *e)
 {
-	FILE *f;
+	char pid[32];
+	ssize_t n;
 	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return sk_err_sys(e, "pidfile %s", path);
+	/* The lock lives with the open file, so it survives the daemon's
+	 * forks and goes away with the last process, however it ends. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int saved = errno;
+
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		close(fd);
+		if (saved == EWOULDBLOCK)
+			return sk_err_set(e, saved, "pidfile %s: locked by pid %s: "
+			    "another whoisd is running", path, *pid ? pid : "?");
+		errno = saved;
+		return sk_err_sys(e, "pidfile %s: lock", path);
+	}
+	return fd;
+}
+
+void
+sys_pidfile_remove(const char *path, int fd)
+{
+	/* After dropping root the directory may not let us unlink: then at
+	 * least leave no stale pid in it. */
+	if (unlink(path) == -1 && ftruncate(fd, 0) == -1)
+		return;
+	close(fd);
+}
+
+int
+sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e)
+{
+	char buf[32];
+	int fd, n;
 	pid_t pid;
 
 	if (detach) {
@@ -74,12 +113,9 @@ sys_daemonize(const char *pidfile, int detach, struct sk_err *e)
 		if (fd > 2)
 			close(fd);
 	}
-	if (pidfile != NULL) {
-		f = fopen(pidfile, "w");
-		if (f == NULL)
-			return sk_err_sys(e, "pidfile %s", pidfile);
-		fprintf(f, "%ld\n", (long)getpid());
-		if (fclose(f) != 0)
+	if (pidfd >= 0) {
+		n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+		if (ftruncate(pidfd, 0) == -1 || pwrite(pidfd, buf, (size_t)n, 0) != n)
 			return sk_err_sys(e, "pidfile %s", pidfile);
 	}
 	return 0;

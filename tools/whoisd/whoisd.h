@@ -52,6 +52,7 @@ struct whoisd {
 	struct wdb *db;
 	struct wq_help *help;		/* NULL: built-in help text */
 	struct sk_log log;
+	const char *runs_as;		/* user after dropping root, or NULL */
 };
 
 /* ---- session.c: one query, independent of how bytes move -------------- */
@@ -102,13 +103,23 @@ int whoisd_load(struct whoisd *w, struct sk_err *e);
 
 /* inetd.c: serve the one connection on fd in (answer to out). */
 int serve_inetd(struct whoisd *w, int in, int out);
+/* inetd.c: the database did not load (e): tell the admin (log) and a
+ * socket client "%ERROR:100" without server paths; a pipe or tty (--stdio)
+ * gets e on stderr.  Returns the exit code. */
+int inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e);
 
 /* server.c: serve the listening fds until SIGTERM/SIGINT. */
 int serve_loop(struct whoisd *w, const int *fds, int nfds);
 
 /* sys.c */
 int sys_drop_privileges(const char *user, struct sk_err *e);
-int sys_daemonize(const char *pidfile, int detach, struct sk_err *e);
+/* Open and lock (flock) the pidfile; returns its fd, or -1 with a message
+ * naming the pid that holds it. */
+int sys_pidfile_lock(const char *path, struct sk_err *e);
+/* Remove the pidfile at exit (or empty it if its directory forbids). */
+void sys_pidfile_remove(const char *path, int fd);
+/* Detach (if detach) and write our pid into pidfd (if >= 0). */
+int sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e);
 void sys_raise_nofile(void);
 /* Block (hold) or unblock the signals the event loop reads from a
  * signalfd: SIGHUP, SIGTERM, SIGINT.  set (may be NULL) gets that set. */
