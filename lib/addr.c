@@ -207,37 +207,6 @@ sk_port_parse(const char *service, const char *proto, struct sk_err *e)
 	return port_parse(service, proto, 0, e);
 }
 
-int
-sk_addr_resolve(const char *host, const char *service, int family,
-    int socktype, int flags, struct addrinfo **res, struct sk_err *e)
-{
-	struct addrinfo hints;
-	char portstr[8];
-	int port = 0, rc;
-
-	*res = NULL;
-	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
-		return sk_err_set(e, EINVAL, "resolve: bad address family %d",
-		    family);
-	/* Services first: getaddrinfo would blame an unknown service on the
-	 * host ("Servname not supported"), which misleads the user. */
-	if (service != NULL && *service != '\0' && (port = port_parse(service,
-	    socktype == SOCK_DGRAM ? "udp" : "tcp", 0, e)) == -1)
-		return -1;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if (host != NULL && (*host == '\0' || strcmp(host, "*") == 0))
-		host = NULL;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = socktype;
-	hints.ai_flags = flags | AI_NUMERICSERV;
-	rc = getaddrinfo(host, portstr, &hints, res);
-	if (rc == 0)
-		return 0;
-	*res = NULL;
-	return sk_err_gai(e, rc, "host %.*s%s", QUOTE(host ? host : "*"));
-}
-
 /* ---- formatting ---------------------------------------------------------- */
 
 static int
@@ -356,63 +325,6 @@ sk_addr_port(const struct sockaddr *sa)
 	return -1;
 }
 
-void
-sk_namecache_init(struct sk_namecache *c)
-{
-	memset(c, 0, sizeof(*c));
-}
-
-/* FNV-1a: cheap and spreads neighbouring addresses over the slots. */
-static unsigned
-slot_of(int family, const unsigned char *a, size_t n)
-{
-	uint32_t h = 2166136261u ^ (uint32_t)family;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h % SK_NAMECACHE_SLOTS;
-}
-
-/*
- * Host name of an inet sockaddr, or "" when it has none.  Failed lookups
- * are cached too: they are the slow ones (a DNS timeout per listing row).
- */
-static const char *
-host_name(const struct sockaddr *sa, socklen_t salen, struct sk_namecache *c,
-    char *tmp, size_t tmplen)
-{
-	struct sk_namecache_entry *ent = NULL;
-	const unsigned char *a;
-	size_t n;
-
-	if (sa->sa_family == AF_INET) {
-		a = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		n = 4;
-	} else {
-		a = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		n = 16;
-	}
-	if (c != NULL) {
-		ent = &c->slot[slot_of(sa->sa_family, a, n)];
-		if (ent->family == sa->sa_family && memcmp(ent->addr, a, n) == 0) {
-			c->hits++;
-			return ent->name;
-		}
-		c->misses++;
-	}
-	if (getnameinfo(sa, salen, tmp, tmplen, NULL, 0, NI_NAMEREQD) != 0)
-		tmp[0] = '\0';
-	if (ent != NULL) {
-		ent->family = sa->sa_family;
-		memset(ent->addr, 0, sizeof(ent->addr));
-		memcpy(ent->addr, a, n);
-		snprintf(ent->name, sizeof(ent->name), "%s", tmp);
-		return ent->name;
-	}
-	return tmp;
-}
-
 static void
 serv_name(int port, int flags, char *buf, size_t len)
 {
@@ -433,21 +345,18 @@ serv_name(int port, int flags, char *buf, size_t len)
 
 char *
 sk_addr_name(const struct sockaddr *sa, int flags, struct sk_namecache *c,
-    char *buf, size_t len)
+    char *buf, size_t len, int64_t deadline)
 {
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 	struct sockaddr_in sin;
 	char host[SK_HOSTLEN], serv[SK_SERVLEN], tmp[SK_HOSTLEN];
 	const char *name = "";
-	socklen_t salen;
 	size_t n;
 
 	if (buf == NULL || len == 0)
 		return buf;
 	if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return ntop(sa, 1, buf, len);
-	salen = sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
-	    sizeof(struct sockaddr_in6);
 	/* A dual-stack socket's v4 peer is a v4 host to the reader. */
 	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
 		memset(&sin, 0, sizeof(sin));
@@ -455,10 +364,9 @@ sk_addr_name(const struct sockaddr *sa, int flags, struct sk_namecache *c,
 		sin.sin_port = s6->sin6_port;
 		memcpy(&sin.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
 		sa = (const struct sockaddr *)&sin;
-		salen = sizeof(sin);
 	}
 	if (!is_wildcard(sa) && !(flags & (SK_NAME_NUMERIC | SK_NAME_NOHOST)))
-		name = host_name(sa, salen, c, tmp, sizeof(tmp));
+		name = sk__name_lookup(c, sa, deadline, tmp, sizeof(tmp));
 	if (*name != '\0') {
 		n = (flags & SK_NAME_SHORT) ? strcspn(name, ".") : strlen(name);
 		if (n == 0)

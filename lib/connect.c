@@ -283,7 +283,8 @@ race_init(struct race *r, const struct sk_connect_opts *o,
 	r->deadline = r->o->deadline;
 	if (r->o->src_host != NULL || r->o->src_port != NULL) {
 		if (sk_addr_resolve(r->o->src_host, r->o->src_port ? r->o->src_port
-		    : "0", r->o->family, SOCK_STREAM, AI_PASSIVE, &r->src, e) == -1)
+		    : "0", r->o->family, SOCK_STREAM, AI_PASSIVE, &r->src,
+		    r->deadline, e) == -1)
 			return -1;
 	}
 	return 0;
@@ -327,7 +328,7 @@ sk_tcpopen(const char *host, const char *service,
 	if (race_init(&r, o, e) == -1)
 		return -1;
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_STREAM, 0, &res,
-	    e) == -1) {
+	    r.deadline, e) == -1) {
 		if (r.src)
 			freeaddrinfo(r.src);
 		return -1;
@@ -358,7 +359,7 @@ sk_udpopen(const char *host, const char *service,
 	if (race_init(&r, o, e) == -1)
 		return -1;
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_DGRAM, 0, &res,
-	    e) == -1)
+	    r.deadline, e) == -1)
 		goto end;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		report(&r, SK_ATTEMPT_START, ai, 0);

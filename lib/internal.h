@@ -3,6 +3,7 @@
 #define SOCKKIT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #define SK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -27,5 +28,13 @@ int sk__setsockopt_int(int fd, int level, int opt, const char *name, int v,
  * -1 (EINVAL) if the path is empty or does not fit. */
 int sk__unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *len,
     struct sk_err *e);
+
+struct sk_namecache;
+
+/* Host name of an AF_INET/AF_INET6 sa (not v4-mapped) through cache c
+ * (NULL: none), or "" when it has none or none by deadline; tmp holds
+ * the name when it is not kept in c (lib/resolve.c). */
+const char *sk__name_lookup(struct sk_namecache *c, const struct sockaddr *sa,
+    int64_t deadline, char *tmp, size_t tmplen);
 
 #endif

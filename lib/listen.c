@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sockkit/addr.h"
+#include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/listen.h"
 #include "sockkit/num.h"
@@ -78,21 +79,23 @@ sk_listen(const char *host, const char *service, int backlog,
 		/* One dual-stack [::] socket serves both families; fall back to
 		 * 0.0.0.0 on kernels booted without IPv6. */
 		if (sk_addr_resolve("::", service, AF_INET6, SOCK_STREAM,
-		    AI_PASSIVE | AI_NUMERICHOST, &res, e) == 0) {
+		    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == 0) {
 			fd = listen_ai(res, backlog, 1, e);
 			freeaddrinfo(res);
 			if (fd != -1 || e->code != EAFNOSUPPORT)
 				return fd;
 		}
 		if (sk_addr_resolve("0.0.0.0", service, AF_INET, SOCK_STREAM,
-		    AI_PASSIVE | AI_NUMERICHOST, &res, e) == -1)
+		    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == -1)
 			return -1;
 		fd = listen_ai(res, backlog, 0, e);
 		freeaddrinfo(res);
 		return fd;
 	}
+	/* A listener's host names this machine (/etc/hosts or a literal),
+	 * and sk_listen() has no deadline to pass on. */
 	if (sk_addr_resolve(host, service, AF_UNSPEC, SOCK_STREAM, AI_PASSIVE,
-	    &res, e) == -1)
+	    &res, SK_NEVER, e) == -1)
 		return -1;
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
 		fd = listen_ai(ai, backlog, 0, e);

@@ -3,7 +3,8 @@
  *
  * Parsing is strict: every error names the offending token, e.g.
  *   "port list \"22,8o\": bad port \"8o\"".
- * Name resolution goes through getaddrinfo(3)/getnameinfo(3) only.
+ * Name resolution goes through getaddrinfo(3)/getnameinfo(3) only, and
+ * always under a deadline (lib/resolve.c).
  */
 #ifndef SOCKKIT_ADDR_H
 #define SOCKKIT_ADDR_H
@@ -49,14 +50,31 @@ int sk_addr_split(const char *s, int flags, char host[SK_HOSTLEN],
 int sk_port_parse(const char *service, const char *proto, struct sk_err *e);
 
 /*
- * getaddrinfo(3) with clear errors.  host NULL or "" means the wildcard
- * when AI_PASSIVE is in flags, else loopback.  family AF_UNSPEC/AF_INET/
- * AF_INET6; socktype SOCK_STREAM/SOCK_DGRAM.  Unknown service → ENOENT
- * "service X: unknown tcp service"; unknown host → ENOENT "host X: Name or
- * service not known".  On success *res is freed by freeaddrinfo(3).
+ * getaddrinfo(3) with clear errors, waiting at most until deadline
+ * (sockkit/deadline.h).  host NULL or "" means the wildcard when
+ * AI_PASSIVE is in flags, else loopback.  family AF_UNSPEC/AF_INET/
+ * AF_INET6; socktype SOCK_STREAM/SOCK_DGRAM.  A name is looked up in a
+ * worker thread the call abandons when time runs out (it cleans up after
+ * itself); numeric addresses and SK_NEVER take no thread.  Errors: unknown
+ * service → SK_ERR_INPUT "service X: unknown tcp service"; then by
+ * getaddrinfo's code (sk_err_gai): NOTFOUND "host X: Name or service not
+ * known", NODATA, TEMPFAIL, PERMFAIL; deadline → SK_ERR_TIMEOUT (ETIMEDOUT)
+ * "host X: timed out after 2000 ms".  On success *res is freed by
+ * freeaddrinfo(3); on failure it is NULL.
  */
 int sk_addr_resolve(const char *host, const char *service, int family,
-    int socktype, int flags, struct addrinfo **res, struct sk_err *e);
+    int socktype, int flags, struct addrinfo **res, int64_t deadline,
+    struct sk_err *e);
+
+/*
+ * Reverse lookup (getnameinfo(3) with NI_NAMEREQD, plus NI_* flags) of an
+ * AF_INET/AF_INET6 sa into host (len bytes), waiting at most until
+ * deadline, as sk_addr_resolve() does.  Returns 0, or -1 with host "" and
+ * e naming the address: SK_ERR_NOTFOUND (no PTR), SK_ERR_TIMEOUT
+ * ("reverse lookup of 198.18.0.2: timed out after 500 ms"), TEMPFAIL...
+ */
+int sk_addr_reverse(const struct sockaddr *sa, char *host, size_t len,
+    int flags, int64_t deadline, struct sk_err *e);
 
 /* ---- formatting ---------------------------------------------------------- */
 
@@ -75,20 +93,43 @@ int sk_addr_port(const struct sockaddr *sa);
 /*
  * Caller-owned name cache for netstat-style "host.service" output: reverse
  * lookups are slow, and a listing names the same hosts over and over.
- * Fixed size; the oldest entry in a slot is replaced.  Not thread-safe.
+ * Fixed size; an address hashes to one slot and replaces what was there.
+ * Names are kept until replaced; failures (no name, timeouts, resolver
+ * errors) for negative_ms.  A lookup that misses its deadline goes on in
+ * a worker thread (at most max_pending of them) and its answer fills the
+ * entry when it comes; until then the address prints numerically, at
+ * once.  sk_namecache_destroy() lets go of those lookups.  One cache
+ * belongs to one thread at a time; the fields below the slots may be
+ * read, and the two settings changed, after sk_namecache_init().
  */
 #define SK_NAMECACHE_SLOTS 256
+#define SK_NAMECACHE_NEGATIVE_MS 30000	/* default negative_ms */
+#define SK_NAMECACHE_PENDING 16		/* default max_pending */
+struct sk__lookup;
 struct sk_namecache_entry {
 	int family;			/* 0 = empty slot */
 	unsigned char addr[16];
-	char name[SK_HOSTLEN];
+	int64_t expires;		/* a failure: when to ask again */
+	struct sk__lookup *lookup;	/* private: a lookup still running */
+	char name[SK_HOSTLEN];		/* "" = no name (yet) */
 };
 struct sk_namecache {
 	struct sk_namecache_entry slot[SK_NAMECACHE_SLOTS];
-	unsigned hits, misses;
+	int64_t negative_ms;		/* how long failures are remembered */
+	unsigned max_pending;		/* lookups left running, at most */
+	unsigned pending;		/* lookups running now */
+	unsigned hits, misses;		/* answered from the cache, or not */
+	unsigned timeouts;		/* lookups that missed their deadline */
+	unsigned late;			/* answers taken after their deadline */
 };
 
+/* Empty c and set the defaults.  Does not let go of running lookups: use
+ * on a fresh struct, or after sk_namecache_destroy(). */
 void sk_namecache_init(struct sk_namecache *c);
+
+/* Let go of c's running lookups (their workers free themselves) and empty
+ * it.  c may be used again after sk_namecache_init(), which this calls. */
+void sk_namecache_destroy(struct sk_namecache *c);
 
 /* Format flags for sk_addr_name(). */
 #define SK_NAME_NUMERIC   0x1	/* no reverse lookup, no service names */
@@ -98,12 +139,13 @@ void sk_namecache_init(struct sk_namecache *c);
 
 /*
  * netstat-style "host.service": "julian.smtp", "*.whois", "::1.43",
- * "198.18.0.2.55049".  Host names come from c (may be NULL: no cache)
- * via getnameinfo(NI_NAMEREQD) and fall back to numeric.  v4-mapped
- * addresses print as IPv4; port 0 prints as "*".  Returns buf.
+ * "198.18.0.2.55049".  Host names come from a reverse lookup that waits
+ * at most until deadline (through c, which may be NULL: no cache) and
+ * fall back to numeric.  v4-mapped addresses print as IPv4; port 0
+ * prints as "*".  Returns buf.
  */
 char *sk_addr_name(const struct sockaddr *sa, int flags, struct sk_namecache *c,
-    char *buf, size_t len);
+    char *buf, size_t len, int64_t deadline);
 
 /* ---- port lists (nmap syntax) ------------------------------------------ */
 

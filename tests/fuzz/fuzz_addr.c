@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sockkit/addr.h"
+#include "sockkit/deadline.h"
 #include "sockkit/err.h"
 
 /* Split of a rejoined "host:serv" must give back the same parts. */
@@ -51,7 +52,7 @@ check_format(const uint8_t *data, size_t size)
 	assert(strlen(buf) < sizeof(buf) && buf[0] != '\0');
 	/* NOHOST: numeric host, so no reverse DNS; service names from files. */
 	sk_addr_name((struct sockaddr *)&s6, SK_NAME_NOHOST, NULL, name,
-	    sizeof(name));
+	    sizeof(name), SK_NOW);
 	assert(name[0] != '\0');
 	memset(&s4, 0, sizeof(s4));
 	s4.sin_family = AF_INET;
@@ -59,7 +60,7 @@ check_format(const uint8_t *data, size_t size)
 	memcpy(&s4.sin_port, data + 4, 2);
 	sk_addr_format((struct sockaddr *)&s4, buf, sizeof(buf));
 	sk_addr_name((struct sockaddr *)&s4, SK_NAME_NUMERIC, NULL, name,
-	    sizeof(name));
+	    sizeof(name), SK_NOW);
 	assert(sk_addr_port((struct sockaddr *)&s4) == ntohs(s4.sin_port));
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sockkit/addr.h"
+#include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "unit.h"
 
@@ -173,87 +174,6 @@ START_TEST(port_parse_takes_numbers_and_service_names)
 }
 END_TEST
 
-/* ---- sk_addr_resolve ------------------------------------------------------- */
-
-static const struct {
-	const char *host;
-	int family, flags;
-	const char *want;	/* sk_addr_format of the first result */
-} resolve_cases[] = {
-	{ "127.0.0.1", AF_UNSPEC, AI_NUMERICHOST, "127.0.0.1:43" },
-	{ "::1", AF_UNSPEC, AI_NUMERICHOST, "[::1]:43" },
-	{ "localhost", AF_INET, 0, "127.0.0.1:43" },
-	{ NULL, AF_INET, AI_PASSIVE, "*:43" },
-	{ "", AF_INET, 0, "127.0.0.1:43" },
-};
-
-START_TEST(resolve_finds_loopback_and_wildcard)
-{
-	struct addrinfo *res;
-	struct sk_err e;
-	char buf[SK_ADDRSTRLEN];
-
-	sk_err_clear(&e);
-	ck_assert_msg(sk_addr_resolve(resolve_cases[_i].host, "whois",
-	    resolve_cases[_i].family, SOCK_STREAM, resolve_cases[_i].flags, &res,
-	    &e) == 0, "case %d: %s", _i, e.msg);
-	sk_addr_format(res->ai_addr, buf, sizeof(buf));
-	ck_assert_msg(strcmp(buf, resolve_cases[_i].want) == 0,
-	    "case %d: got %s, want %s", _i, buf, resolve_cases[_i].want);
-	ck_assert_int_eq(res->ai_socktype, SOCK_STREAM);
-	freeaddrinfo(res);
-}
-END_TEST
-
-START_TEST(resolve_names_unknown_service_before_host)
-{
-	struct addrinfo *res = (struct addrinfo *)&res;
-	struct sk_err e;
-
-	ck_assert_int_eq(sk_addr_resolve("localhost", "nosuch", AF_UNSPEC,
-	    SOCK_STREAM, 0, &res, &e), -1);
-	ck_assert_int_eq(e.code, ENOENT);
-	ck_assert_int_eq(e.kind, SK_ERR_INPUT);
-	ck_assert_str_eq(e.msg, "service nosuch: unknown tcp service");
-	ck_assert_ptr_null(res);
-	ck_assert_int_eq(sk_addr_resolve("nosuch.invalid", "nosuch", AF_UNSPEC,
-	    SOCK_DGRAM, 0, &res, &e), -1);
-	ck_assert_str_eq(e.msg, "service nosuch: unknown udp service");
-	ck_assert_int_eq(sk_addr_resolve("localhost", "65536", AF_UNSPEC,
-	    SOCK_STREAM, 0, &res, &e), -1);
-	ck_assert_int_eq(e.code, EINVAL);
-	ck_assert_msg(strstr(e.msg, "65536") != NULL, "%s", e.msg);
-}
-END_TEST
-
-START_TEST(resolve_names_unknown_host)
-{
-	struct addrinfo *res;
-	struct sk_err e;
-	const char *pfx = "host nosuch.sockkit.invalid: ";
-
-	ck_assert_int_eq(sk_addr_resolve("nosuch.sockkit.invalid", "80",
-	    AF_UNSPEC, SOCK_STREAM, 0, &res, &e), -1);
-	/* Without a reachable resolver the answer is "try again", not "no". */
-	ck_assert_msg(e.kind == SK_ERR_NOTFOUND || e.kind == SK_ERR_TEMPFAIL,
-	    "kind %s: %s", sk_err_kind_str(e.kind), e.msg);
-	ck_assert_msg(strncmp(e.msg, pfx, strlen(pfx)) == 0 &&
-	    strlen(e.msg) > strlen(pfx), "message \"%s\"", e.msg);
-	ck_assert_str_eq(e.msg + strlen(pfx), gai_strerror(e.gai));
-}
-END_TEST
-
-START_TEST(resolve_rejects_bad_family)
-{
-	struct addrinfo *res;
-	struct sk_err e;
-
-	ck_assert_int_eq(sk_addr_resolve("127.0.0.1", "80", AF_UNIX, SOCK_STREAM,
-	    0, &res, &e), -1);
-	ck_assert_int_eq(e.code, EINVAL);
-}
-END_TEST
-
 /* ---- formatting ------------------------------------------------------------ */
 
 static const struct {
@@ -338,41 +258,9 @@ START_TEST(name_prints_netstat_host_dot_service)
 
 	mksa(&ss, name_cases[_i].addr, name_cases[_i].port);
 	sk_addr_name((struct sockaddr *)&ss, name_cases[_i].flags, NULL, buf,
-	    sizeof(buf));
+	    sizeof(buf), SK_NOW);
 	ck_assert_msg(strcmp(buf, name_cases[_i].want) == 0,
 	    "case %d: got %s, want %s", _i, buf, name_cases[_i].want);
-}
-END_TEST
-
-START_TEST(name_looks_up_host_once_per_address)
-{
-	struct sk_namecache *c = malloc(sizeof(*c));
-	struct sockaddr_storage ss;
-	char buf[SK_HOSTLEN + SK_SERVLEN], first[SK_HOSTLEN + SK_SERVLEN];
-	size_t n;
-
-	ck_assert_ptr_nonnull(c);
-	sk_namecache_init(c);
-	mksa(&ss, "127.0.0.1", 43);
-	sk_addr_name((struct sockaddr *)&ss, 0, c, first, sizeof(first));
-	n = strlen(first);
-	ck_assert_msg(n > 6 && strcmp(first + n - 6, ".whois") == 0, "got %s",
-	    first);
-	ck_assert_uint_eq(c->misses, 1);
-	/* A dual-stack socket's view of the same peer shares the entry. */
-	mksa(&ss, "::ffff:127.0.0.1", 43);
-	sk_addr_name((struct sockaddr *)&ss, 0, c, buf, sizeof(buf));
-	ck_assert_str_eq(buf, first);
-	ck_assert_uint_eq(c->hits, 1);
-	ck_assert_uint_eq(c->misses, 1);
-	/* Short names stop at the first dot but never cut a numeric host. */
-	first[n - 6] = '\0';
-	if (inet_pton(AF_INET, first, &ss) != 1)
-		first[strcspn(first, ".")] = '\0';
-	strcat(first, ".whois");
-	sk_addr_name((struct sockaddr *)&ss, SK_NAME_SHORT, c, buf, sizeof(buf));
-	ck_assert_str_eq(buf, first);
-	free(c);
 }
 END_TEST
 
@@ -616,15 +504,10 @@ addr_suite(void)
 	tcase_add_test(tc, split_rejects_host_longer_than_bound);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("resolve");
+	tc = tcase_create("services");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, port_parse_takes_numbers_and_service_names, 0,
 	    NELEM(port_cases));
-	tcase_add_loop_test(tc, resolve_finds_loopback_and_wildcard, 0,
-	    NELEM(resolve_cases));
-	tcase_add_test(tc, resolve_names_unknown_service_before_host);
-	tcase_add_test(tc, resolve_names_unknown_host);
-	tcase_add_test(tc, resolve_rejects_bad_family);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("format");
@@ -633,7 +516,6 @@ addr_suite(void)
 	tcase_add_test(tc, format_handles_unix_and_unknown_families);
 	tcase_add_loop_test(tc, name_prints_netstat_host_dot_service, 0,
 	    NELEM(name_cases));
-	tcase_add_test(tc, name_looks_up_host_once_per_address);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("portset");

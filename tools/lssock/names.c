@@ -12,7 +12,13 @@
 #include <sys/socket.h>
 
 #include "sockkit/addr.h"
+#include "sockkit/deadline.h"
 #include "lssock/lssock.h"
+
+/* How long -r waits for one address's name: a PTR that has not come by
+ * then prints numerically, and the cache keeps the listing from asking
+ * (and waiting) again. */
+#define LS_NAME_WAIT_MS 1000
 
 struct ls_names {
 	int numeric, resolve;
@@ -42,6 +48,7 @@ ls_names_free(struct ls_names *nm)
 
 	if (nm == NULL)
 		return;
+	sk_namecache_destroy(&nm->cache);
 	for (p = 0; p < 2; p++) {
 		if (nm->svc[p] == NULL)
 			continue;
@@ -148,7 +155,7 @@ put_rhost(struct ls_names *nm, const struct sk_sock *s, const unsigned char *a,
 	else
 		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, a, 16);
 	sk_addr_name((struct sockaddr *)&ss, 0, &nm->cache,
-	    tmp, sizeof(tmp));
+	    tmp, sizeof(tmp), sk_deadline_in(LS_NAME_WAIT_MS));
 	n = strlen(tmp);
 	if (n >= 2 && strcmp(tmp + n - 2, ".*") == 0)
 		n -= 2;
@@ -250,5 +257,6 @@ ls_name_netstat(struct ls_names *nm, const struct sk_sock *s, int peer,
 		flags |= SK_NAME_DGRAM;
 	if (s->proto == SK_SD_RAW)
 		flags |= SK_NAME_NUMERIC;
-	sk_addr_name((struct sockaddr *)&ss, flags, &nm->cache, buf, len);
+	sk_addr_name((struct sockaddr *)&ss, flags, &nm->cache, buf, len,
+	    sk_deadline_in(LS_NAME_WAIT_MS));
 }
