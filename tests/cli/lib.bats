@@ -162,3 +162,56 @@ first_family() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"connected 198.18.26.2:$port"* ]]
 }
+
+@test "resolve: a numeric address needs no time at all" {
+	run "$CONNECT" -r -w 1 198.18.0.2 43
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "resolved 198.18.0.2:43" ]
+}
+
+@test "resolve: a resolver that never answers, the deadline holds and the message names the host" {
+	sk_require_root
+	sk_netns_up 27 >/dev/null
+	sk_netns_dead_resolver 27
+	ns=$(sk_netns_name 27)
+	for w in 300 1000; do
+		t0=$(sk_ms)
+		run ip netns exec "$ns" "$CONNECT" -r -w "$w" slowhost.test 43
+		el=$(( $(sk_ms) - t0 ))
+		echo "$output (wall $el ms)"
+		[ "$status" -eq 3 ]
+		[[ "${lines[0]}" == "sk-connect: host slowhost.test: timed out after "* ]]
+		[ "${lines[1]%% after*}" = "sk-connect: kind timeout" ]
+		ms=$(echo "${lines[1]}" | sed -n 's/.* after \([0-9]*\) ms$/\1/p')
+		[ "$ms" -ge $((w - 5)) ] && [ "$ms" -le $((w + 100)) ]
+		[ "$el" -lt $((w + 400)) ]
+	done
+}
+
+@test "tcpopen: -w covers a resolver that never answers" {
+	sk_require_root
+	sk_netns_up 28 >/dev/null
+	sk_netns_dead_resolver 28
+	ns=$(sk_netns_name 28)
+	t0=$(sk_ms)
+	run ip netns exec "$ns" "$CONNECT" -w 2000 slowhost.test 43
+	el=$(( $(sk_ms) - t0 ))
+	echo "$output (wall $el ms)"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "sk-connect: host slowhost.test: timed out after 20"[0-9][0-9]" ms" ]]
+	[ "$el" -ge 1950 ] && [ "$el" -lt 2400 ]
+}
+
+@test "linechat -w 2 returns in time when the resolver never answers" {
+	sk_require_root
+	sk_netns_up 29 >/dev/null
+	sk_netns_dead_resolver 29
+	ns=$(sk_netns_name 29)
+	t0=$(sk_ms)
+	run ip netns exec "$ns" "$SK_BIN/linechat" -w 2 -c hello slowhost.test 43
+	el=$(( $(sk_ms) - t0 ))
+	echo "$output (wall $el ms)"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"host slowhost.test: timed out after"* ]]
+	[ "$el" -ge 1950 ] && [ "$el" -lt 2400 ]
+}

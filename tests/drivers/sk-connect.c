@@ -1,7 +1,9 @@
 /*
  * sk-connect — test driver for sk_tcpopen(): connect, print the peer,
  * exit.  Used by tests/cli/lib.bats (network namespace scenarios).
- *   sk-connect [-46qv] [-s src] [-w ms] host service
+ *   sk-connect [-46rv] [-s src] [-w ms] host service
+ * -r only resolves (sk_addr_resolve() under the same deadline) and prints
+ * each address and the time taken.
  */
 #include <err.h>
 #include <getopt.h>
@@ -15,6 +17,31 @@
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/num.h"
+
+/* Resolve only: one "resolved ADDR" line per address, then the time. */
+static int
+resolve_only(const char *host, const char *service, int family,
+    int64_t deadline)
+{
+	struct addrinfo *res, *ai;
+	struct sk_err e;
+	char buf[SK_ADDRSTRLEN];
+	int64_t t0 = sk_now_ms();
+
+	if (sk_addr_resolve(host, service, family, SOCK_STREAM, 0, &res,
+	    deadline, &e) == -1) {
+		fprintf(stderr, "sk-connect: %s\n", e.msg);
+		fprintf(stderr, "sk-connect: kind %s after %lld ms\n",
+		    sk_err_kind_str(e.kind), (long long)(sk_now_ms() - t0));
+		return sk_err_exitcode(&e);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		printf("resolved %s\n", sk_addr_format(ai->ai_addr, buf,
+		    sizeof(buf)));
+	printf("resolved in %lld ms\n", (long long)(sk_now_ms() - t0));
+	freeaddrinfo(res);
+	return 0;
+}
 
 static const char *const evname[] = { "start", "ok", "fail", "cancel" };
 
@@ -37,13 +64,14 @@ main(int argc, char **argv)
 	struct sk_err e;
 	const char *errstr;
 	char buf[SK_ADDRSTRLEN];
-	int c, fd;
+	int c, fd, ronly = 0;
 	int64_t t0;
 
-	while ((c = getopt(argc, argv, "46s:vw:")) != -1) {
+	while ((c = getopt(argc, argv, "46rs:vw:")) != -1) {
 		switch (c) {
 		case '4': o.family = AF_INET; break;
 		case '6': o.family = AF_INET6; break;
+		case 'r': ronly = 1; break;
 		case 's': o.src_host = optarg; break;
 		case 'v': o.on_attempt = show; break;
 		case 'w':
@@ -53,13 +81,16 @@ main(int argc, char **argv)
 				errx(2, "timeout %s: %s", optarg, errstr);
 			break;
 		default:
-			fprintf(stderr, "usage: sk-connect [-46v] [-s src] [-w ms] "
+			fprintf(stderr, "usage: sk-connect [-46rv] [-s src] [-w ms] "
 			    "host service\n");
 			return 2;
 		}
 	}
 	if (argc - optind != 2)
 		errx(2, "need host and service");
+	if (ronly)
+		return resolve_only(argv[optind], argv[optind + 1], o.family,
+		    o.deadline);
 	t0 = sk_now_ms();
 	fd = sk_tcpopen(argv[optind], argv[optind + 1], &o, &e);
 	if (fd == -1) {

@@ -7,6 +7,7 @@
 #   sk_netns_exec IDX cmd...   # run inside it
 #   sk_netns_block IDX drop|reject PORT [ip|ip6|inet] [DADDR]
 #   sk_netns_addr IDX ADDR/LEN # add an address inside
+#   sk_netns_dead_resolver IDX # its resolv.conf names a server that drops
 #   sk_netns_cleanup_all       # teardown: everything created here goes
 #
 # Everything created is recorded and removed by name, never by pattern.
@@ -78,6 +79,9 @@ sk_netns_down() {
 	done
 	ip link del "$(sk_netns_veth "$idx")" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
+	# Only what sk_netns_dead_resolver made for this namespace.
+	rm -f "/etc/netns/$ns/resolv.conf"
+	rmdir "/etc/netns/$ns" 2>/dev/null
 	return 0
 }
 
@@ -95,4 +99,17 @@ sk_with_hosts() {
 	local file=$1
 	shift
 	unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$file" "$@"
+}
+
+# Give namespace IDX a resolver that never answers: its resolv.conf
+# (/etc/netns/NAME/resolv.conf, which `ip netns exec` mounts over
+# /etc/resolv.conf) names 127.0.0.1, and DNS to it is dropped inside.
+sk_netns_dead_resolver() {
+	local idx=$1 ns
+	ns=$(sk_netns_name "$idx")
+	mkdir -p "/etc/netns/$ns" || return 1
+	printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' \
+		>"/etc/netns/$ns/resolv.conf"
+	sk_netns_exec "$idx" nft add rule inet sktest input udp dport 53 drop
+	sk_netns_exec "$idx" nft add rule inet sktest input tcp dport 53 drop
 }
