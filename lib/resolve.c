@@ -217,20 +217,21 @@ sk_addr_resolve(const char *host, const char *service, int family,
 	hints.ai_family = family;
 	hints.ai_socktype = socktype;
 	hints.ai_flags = flags | AI_NUMERICSERV;
-	/* No deadline to keep, or nothing to look up (the wildcard, loopback,
-	 * an address the caller says is numeric): no thread. */
-	if (deadline == SK_NEVER || host == NULL || (flags & AI_NUMERICHOST)) {
-		rc = getaddrinfo(host, portstr, &hints, res);
-	} else {
-		/* Fast path, no thread: a numeric address never leaves libc,
-		 * and neither does this first try for a name. */
+	/* Numbers first, in this thread: an address never leaves libc, and
+	 * the common numeric case pays for no thread (nor, with SK_NEVER,
+	 * for the resolver set-up glibc does before looking a name up). */
+	if (host != NULL && !(flags & AI_NUMERICHOST)) {
 		hints.ai_flags |= AI_NUMERICHOST;
 		rc = getaddrinfo(host, portstr, &hints, res);
 		hints.ai_flags &= ~AI_NUMERICHOST;
-		if (rc == EAI_NONAME)
+		if (rc != EAI_NONAME)
+			goto end;
+		if (deadline != SK_NEVER)
 			return resolve_async(host, portstr, &hints, res, deadline,
 			    e);
 	}
+	rc = getaddrinfo(host, portstr, &hints, res);
+end:
 	if (rc == 0)
 		return 0;
 	*res = NULL;
