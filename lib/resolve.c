@@ -161,7 +161,7 @@ resolve_async(const char *host, const char *port,
 	struct sk__lookup *j;
 	size_t n = strlen(host);
 	int64_t t0 = sk_now_ms();
-	int rc;
+	int rc, err;
 
 	if (sk_deadline_passed(deadline))
 		return sk_err_set(e, ETIMEDOUT, "host %.*s%s: timed out after 0 ms",
@@ -181,10 +181,11 @@ resolve_async(const char *host, const char *port,
 		    "%lld ms", QUOTE(host), (long long)(sk_now_ms() - t0));
 	}
 	rc = j->rc;
+	err = j->err;
 	*res = j->res;
 	j->res = NULL;
-	errno = j->err;
 	job_put(j);
+	errno = err;		/* for EAI_SYSTEM */
 	if (rc != 0) {
 		*res = NULL;
 		return sk_err_gai(e, rc, "host %.*s%s", QUOTE(host));
@@ -276,7 +277,7 @@ sk_addr_reverse(const struct sockaddr *sa, char *host, size_t len, int flags,
 	char addr[SK_ADDRSTRLEN];
 	socklen_t salen = inet_salen(sa);
 	int64_t t0 = sk_now_ms();
-	int rc;
+	int rc, err;
 
 	if (host != NULL && len > 0)
 		host[0] = '\0';
@@ -302,12 +303,13 @@ sk_addr_reverse(const struct sockaddr *sa, char *host, size_t len, int flags,
 		    "after %lld ms", addr, (long long)(sk_now_ms() - t0));
 	}
 	rc = j->rc;
+	err = j->err;
 	if (rc == 0 && strlen(j->name) >= len)
 		rc = EAI_OVERFLOW;
 	else if (rc == 0)
 		memcpy(host, j->name, strlen(j->name) + 1);
-	errno = j->err;
 	job_put(j);
+	errno = err;		/* for EAI_SYSTEM */
 end:
 	if (rc == 0)
 		return 0;
