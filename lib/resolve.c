@@ -17,7 +17,10 @@
  * Ownership: a job has two references, the caller's and the worker's,
  * and whoever drops the last one frees it, together with any result the
  * caller did not take.  The worker touches nothing but its job, so a
- * caller that gave up may be long gone when the answer arrives.
+ * caller that gave up may be long gone when the answer arrives.  A
+ * caller that gets its answer in time joins the worker, so no thread of
+ * ours outlives the call (nor the resolver state glibc keeps per thread);
+ * one that gives up detaches it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,14 +97,12 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Start j's worker.  On failure j is freed, errno says why and -1 is
- * returned. */
+/* Start j's worker, joinable, as *t.  On failure j is freed, errno says
+ * why and -1 is returned. */
 static int
-job_start(struct sk__lookup *j)
+job_start(struct sk__lookup *j, pthread_t *t)
 {
-	pthread_attr_t attr;
 	sigset_t all, old;
-	pthread_t t;
 	int rc;
 
 	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -111,37 +112,43 @@ job_start(struct sk__lookup *j)
 	}
 	atomic_init(&j->refs, 2);
 	atomic_init(&j->done, 0);
-	if ((rc = pthread_attr_init(&attr)) != 0)
-		goto fail;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* The worker takes no signals: they stay with the caller's threads,
 	 * and a caller that reads them through a signalfd keeps working. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&t, &attr, worker, j);
+	rc = pthread_create(t, NULL, worker, j);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return 0;
-fail:
 	close(j->efd);
 	free(j);
 	errno = rc;
 	return -1;
 }
 
-/* 1 when the worker is done, 0 when deadline passed first. */
+/* 1 when the worker t is done (and joined), 0 when deadline passed
+ * first (and t is detached, left to finish on its own). */
 static int
-job_wait(struct sk__lookup *j, int64_t deadline)
+job_wait(struct sk__lookup *j, pthread_t t, int64_t deadline)
 {
+	int done;
+
 	for (;;) {
-		if (atomic_load_explicit(&j->done, memory_order_acquire))
-			return 1;
-		/* The eventfd is only read here, never drained: once it is
-		 * readable, done is set, so poll is called at most twice. */
-		if (sk_wait(j->efd, POLLIN, deadline, NULL) <= 0)
-			return atomic_load_explicit(&j->done, memory_order_acquire);
+		if ((done = atomic_load_explicit(&j->done, memory_order_acquire)))
+			break;
+		/* The eventfd is never drained: once it is readable, done is
+		 * set, so poll is called at most twice. */
+		if (sk_wait(j->efd, POLLIN, deadline, NULL) <= 0) {
+			done = atomic_load_explicit(&j->done, memory_order_acquire);
+			break;
+		}
 	}
+	/* A done worker has only to drop its reference and return. */
+	if (done)
+		pthread_join(t, NULL);
+	else
+		pthread_detach(t);
+	return done;
 }
 
 static int
@@ -152,15 +159,16 @@ job_done(struct sk__lookup *j)
 
 /* ---- forward --------------------------------------------------------------- */
 
-/* Run getaddrinfo in a worker and wait for it until deadline. */
+/* Run getaddrinfo in a worker and wait for it until deadline; t0 is when
+ * the call began, for the message. */
 static int
 resolve_async(const char *host, const char *port,
-    const struct addrinfo *hints, struct addrinfo **res, int64_t deadline,
-    struct sk_err *e)
+    const struct addrinfo *hints, struct addrinfo **res, int64_t t0,
+    int64_t deadline, struct sk_err *e)
 {
 	struct sk__lookup *j;
+	pthread_t t;
 	size_t n = strlen(host);
-	int64_t t0 = sk_now_ms();
 	int rc, err;
 
 	if (sk_deadline_passed(deadline))
@@ -172,10 +180,10 @@ resolve_async(const char *host, const char *port,
 	j->hints = *hints;
 	snprintf(j->port, sizeof(j->port), "%s", port);
 	memcpy(j->host, host, n + 1);
-	if (job_start(j) == -1)
+	if (job_start(j, &t) == -1)
 		return sk_err_sys(e, "host %.*s%s: start resolver thread",
 		    QUOTE(host));
-	if (!job_wait(j, deadline)) {
+	if (!job_wait(j, t, deadline)) {
 		job_put(j);
 		return sk_err_set(e, ETIMEDOUT, "host %.*s%s: timed out after "
 		    "%lld ms", QUOTE(host), (long long)(sk_now_ms() - t0));
@@ -200,6 +208,7 @@ sk_addr_resolve(const char *host, const char *service, int family,
 {
 	struct addrinfo hints;
 	char portstr[8];
+	int64_t t0 = sk_now_ms();
 	int port = 0, rc;
 
 	*res = NULL;
@@ -228,8 +237,8 @@ sk_addr_resolve(const char *host, const char *service, int family,
 		if (rc != EAI_NONAME)
 			goto end;
 		if (deadline != SK_NEVER)
-			return resolve_async(host, portstr, &hints, res, deadline,
-			    e);
+			return resolve_async(host, portstr, &hints, res, t0,
+			    deadline, e);
 	}
 	rc = getaddrinfo(host, portstr, &hints, res);
 end:
@@ -254,7 +263,8 @@ inet_salen(const struct sockaddr *sa)
 }
 
 static struct sk__lookup *
-reverse_job(const struct sockaddr *sa, socklen_t salen, int flags)
+reverse_job(const struct sockaddr *sa, socklen_t salen, int flags,
+    pthread_t *t)
 {
 	struct sk__lookup *j;
 
@@ -264,7 +274,7 @@ reverse_job(const struct sockaddr *sa, socklen_t salen, int flags)
 	memcpy(&j->ss, sa, salen);
 	j->salen = salen;
 	j->niflags = flags | NI_NAMEREQD;
-	if (job_start(j) == -1)
+	if (job_start(j, t) == -1)
 		return NULL;
 	return j;
 }
@@ -274,6 +284,7 @@ sk_addr_reverse(const struct sockaddr *sa, char *host, size_t len, int flags,
     int64_t deadline, struct sk_err *e)
 {
 	struct sk__lookup *j;
+	pthread_t t;
 	char addr[SK_ADDRSTRLEN];
 	socklen_t salen = inet_salen(sa);
 	int64_t t0 = sk_now_ms();
@@ -294,10 +305,10 @@ sk_addr_reverse(const struct sockaddr *sa, char *host, size_t len, int flags,
 	if (sk_deadline_passed(deadline))
 		return sk_err_set(e, ETIMEDOUT, "reverse lookup of %s: timed out "
 		    "after 0 ms", addr);
-	if ((j = reverse_job(sa, salen, flags)) == NULL)
+	if ((j = reverse_job(sa, salen, flags, &t)) == NULL)
 		return sk_err_sys(e, "reverse lookup of %s: start resolver thread",
 		    addr);
-	if (!job_wait(j, deadline)) {
+	if (!job_wait(j, t, deadline)) {
 		job_put(j);
 		return sk_err_set(e, ETIMEDOUT, "reverse lookup of %s: timed out "
 		    "after %lld ms", addr, (long long)(sk_now_ms() - t0));
@@ -416,6 +427,7 @@ sk__name_lookup(struct sk_namecache *c, const struct sockaddr *sa,
 {
 	struct sk_namecache_entry *ent;
 	struct sk__lookup *j;
+	pthread_t t;
 	const unsigned char *a;
 	socklen_t salen = inet_salen(sa);
 	size_t n;
@@ -455,11 +467,11 @@ sk__name_lookup(struct sk_namecache *c, const struct sockaddr *sa,
 	/* Too many lookups in flight: answer numerically and keep nothing,
 	 * so that a later call asks again. */
 	if (c->pending >= c->max_pending ||
-	    (j = reverse_job(sa, salen, 0)) == NULL)
+	    (j = reverse_job(sa, salen, 0, &t)) == NULL)
 		return "";
 	ent->family = sa->sa_family;
 	memcpy(ent->addr, a, n);
-	if (job_wait(j, deadline)) {
+	if (job_wait(j, t, deadline)) {
 		settle(c, ent, j->rc, j->name);
 		job_put(j);
 		return ent->name;
