@@ -1,7 +1,8 @@
 # sockkit — one non-recursive Makefile.  Settings live in config.mk.
 #
 #   make              lib/libsockkit.a and every tool into bin/
-#   make check        Check unit suites, then the bats CLI suites under prove
+#   make check        Check unit runners (library, then one per tool), then
+#                     the bats CLI suites under prove
 #   make asan check   the same, built with ASan+UBSan into build-asan/
 #   make fuzz         libFuzzer targets into build-fuzz/ (clang)
 #   make fuzz-smoke   run each fuzz target for FUZZ_SECS seconds
@@ -12,15 +13,23 @@
 include config.mk
 
 # Adding a tool = adding its name here and a tools/<name>/ directory with
-# main.c; tools/<name>/*.c other than main.c are also linked into fuzzers.
+# main.c; its other .c files are the tool's private code, which its unit
+# runner and its fuzz targets link.
 TOOLS  = whoisd linechat lssock
 SBIN   = whoisd
-# pkg-config modules the library links with (sockkit.pc Requires.private),
-# then those each tool adds.
-LIB_PKGS = libmnl
+# pkg-config modules each tool links with.
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
 lssock_PKGS =
+
+# pkg-config modules a library module needs, one list per lib/<mod>.c
+# (lib/dns_PKGS = libcares, ...): the module is compiled with their
+# --cflags; their union goes to everything that links libsockkit.a and to
+# Requires.private in sockkit.pc.
+lib/sockdiag_PKGS = libmnl
+# lib/ uses POSIX threads (procmap's walkers, pthread_sigmask): built and
+# linked with this, and sockkit.pc's Libs.private says so.
+LIB_THREADS = -pthread
 
 O ?= .
 ifneq ($(filter asan,$(MAKECMDGOALS)),)
@@ -31,21 +40,22 @@ endif
 
 ALL_CFLAGS = $(WFLAGS) $(CFLAGS)
 
-HDR      = $(wildcard include/sockkit/*.h) lib/internal.h
+pkg-cflags = $(if $(strip $(1)),$(shell pkg-config --cflags $(1)))
+pkg-libs   = $(if $(strip $(1)),$(shell pkg-config --libs $(1)))
+
+PUBHDR   = $(wildcard include/sockkit/*.h)
+HDR      = $(PUBHDR) lib/internal.h
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 LIB      = $(O)/lib/libsockkit.a
-LIB_LIBS = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
-$(LIB_OBJ): EXTRA_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS))
+LIB_PKGS := $(sort $(foreach s,$(LIB_SRC),$($(s:.c=)_PKGS)))
+LIB_LIBS := $(call pkg-libs,$(LIB_PKGS)) $(LIB_THREADS)
 
 BIN_DIR  = $(O)/bin
 BINS     = $(TOOLS:%=$(BIN_DIR)/%)
 
-UNIT_SRC = $(wildcard tests/unit/*.c)
-UNIT_OBJ = $(UNIT_SRC:%.c=$(O)/obj/%.o)
-UNIT_RUN = $(O)/tests/unit-run
-CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 # Small C drivers the bats suites run (never installed).
 TDRV_SRC = $(wildcard tests/drivers/*.c)
@@ -56,7 +66,7 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(O)/bench/bin/%)
 
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_DEPS = $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/*/*.c))
+FUZZ_LIB  = build-fuzz/lib/libsockkit.a
 FUZZ_SECS ?= 30
 
 MAN1 = $(wildcard man/man1/*.1)
@@ -70,7 +80,8 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev check bats \
        openbsd-inetd systemd jq tmux netcat-openbsd procps psmisc openssl \
        python3-prometheus-client
 
-.PHONY: all asan check unit cli fuzz fuzz-smoke bench deps install uninstall clean
+.PHONY: FORCE all asan check unit cli fuzz fuzz-smoke bench deps install \
+	uninstall clean
 
 all: $(LIB) $(BINS)
 
@@ -81,66 +92,142 @@ $(O)/obj/%.o: %.c $(HDR) config.mk
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
+# $* is the stem of the rule above (lib/<mod>), so each module gets its own.
+$(LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS))
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-# --- tools ------------------------------------------------------------------
+# --- tools -------------------------------------------------------------------
+# A tool's private code (its .c files but main.c) also goes into an archive
+# that its unit runner and fuzz targets link, so they pull in only the
+# objects they use.
 define TOOL_template
 $(1)_SRC = $$(wildcard tools/$(1)/*.c)
 $(1)_OBJ = $$($(1)_SRC:%.c=$$(O)/obj/%.o)
+$(1)_PRIV = $$(filter-out %/main.c,$$($(1)_SRC))
+$(1)_PRIVLIB = $$(O)/obj/tools/$(1)/private.a
+$(1)_CFLAGS := $$(call pkg-cflags,$$($(1)_PKGS))
+$(1)_LIBS := $$(call pkg-libs,$$($(1)_PKGS))
 $$($(1)_OBJ): $$(wildcard tools/$(1)/*.h)
-$$($(1)_OBJ): EXTRA_CFLAGS = $$(if $$($(1)_PKGS),$$(shell pkg-config --cflags $$($(1)_PKGS)))
+$$($(1)_OBJ): EXTRA_CFLAGS = $$($(1)_CFLAGS)
 $$(BIN_DIR)/$(1): $$($(1)_OBJ) $$(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIB) $$(LIB_LIBS) \
-		$$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS)))
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIB) \
+		$$($(1)_LIBS) $$(LIB_LIBS)
+$$($(1)_PRIVLIB): $$($(1)_PRIV:%.c=$$(O)/obj/%.o)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL_template,$(t))))
 
-# Tool-private code that unit tests and fuzzers exercise, without main().
-TOOL_LIBSRC = $(filter-out %/main.c,$(foreach t,$(TOOLS),$($(t)_SRC)))
-TOOL_LIBOBJ = $(TOOL_LIBSRC:%.c=$(O)/obj/%.o)
-TOOL_PKGS   = $(sort $(foreach t,$(TOOLS),$($(t)_PKGS)))
-TOOL_LIBS   = $(if $(strip $(TOOL_PKGS)),$(shell pkg-config --libs $(TOOL_PKGS)))
+# --- unit runners -------------------------------------------------------------
+# One runner per owner: $(O)/tests/unit-run/lib for the library's suites,
+# $(O)/tests/unit-run/<tool> for a tool's, linked with that tool's private
+# code and libraries only.  A suite belongs to the tool whose headers it
+# includes (#include "whoisd/db.h"); fuzz targets are split the same way.
+# Each runner's suite list (suites.h) comes from the file names
+# (check_<name>.c defines Suite *<name>_suite(void)); it is regenerated on
+# every run and replaced only when it changed.
+owned-by = $(shell grep -l 'include "$(1)/' $(2) /dev/null)
+
+CHECK_SRC = $(wildcard tests/unit/check_*.c)
+$(foreach t,$(TOOLS),$(eval $(t)_CHECK := $(call owned-by,$(t),$(CHECK_SRC))))
+lib_CHECK := $(filter-out $(foreach t,$(TOOLS),$($(t)_CHECK)),$(CHECK_SRC))
+lib_CFLAGS := $(call pkg-cflags,$(LIB_PKGS))
+RUNNERS    = lib $(foreach t,$(TOOLS),$(if $($(t)_CHECK),$(t)))
+UNIT_RUN   = $(RUNNERS:%=$(O)/tests/unit-run/%)
+
+define RUNNER_template
+$(1)_CHECK_OBJ = $$($(1)_CHECK:%.c=$$(O)/obj/%.o)
+$(1)_RUN_OBJ = $$(O)/obj/tests/unit/$(1)/run.o $$(O)/obj/tests/unit/util.o \
+	$$($(1)_CHECK_OBJ)
+$$($(1)_CHECK_OBJ): EXTRA_CFLAGS = $$(CHECK_CFLAGS) $$($(1)_CFLAGS)
+$$($(1)_CHECK_OBJ): tests/unit/unit.h
+$$(O)/obj/tests/unit/$(1)/suites.h: FORCE
+	@mkdir -p $$(@D)
+	@for f in $$(sort $$($(1)_CHECK)); do \
+		n=$$$${f##*/check_}; echo "SUITE($$$${n%.c})"; done > $$@.tmp; \
+	cmp -s $$@.tmp $$@ && rm $$@.tmp || mv $$@.tmp $$@
+$$(O)/obj/tests/unit/$(1)/run.o: tests/unit/run.c tests/unit/unit.h \
+		$$(O)/obj/tests/unit/$(1)/suites.h config.mk
+	$$(CC) $$(CPPFLAGS) $$(ALL_CFLAGS) $$(CHECK_CFLAGS) \
+		-I$$(O)/obj/tests/unit/$(1) -c -o $$@ tests/unit/run.c
+$$(O)/tests/unit-run/$(1): $$($(1)_RUN_OBJ) $$($(1)_PRIVLIB) $$(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_RUN_OBJ) \
+		$$($(1)_PRIVLIB) $$(LIB) $$(CHECK_LIBS) $$($(1)_LIBS) $$(LIB_LIBS)
+endef
+$(foreach r,$(RUNNERS),$(eval $(call RUNNER_template,$(r))))
+
+$(O)/obj/tests/unit/util.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
+$(O)/obj/tests/unit/util.o: tests/unit/unit.h
 
 # --- tests ------------------------------------------------------------------
-$(O)/obj/tests/unit/suites.h: $(wildcard tests/unit/check_*.c)
-	@mkdir -p $(@D)
-	for f in $(sort $(wildcard tests/unit/check_*.c)); do \
-		n=$${f##*/check_}; echo "SUITE($${n%.c})"; done > $@
-
-$(UNIT_OBJ): EXTRA_CFLAGS = $(CHECK_CFLAGS) -I$(O)/obj/tests/unit -Itools
-$(UNIT_OBJ): $(O)/obj/tests/unit/suites.h tests/unit/unit.h
-
-$(UNIT_RUN): $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(TOOL_LIBOBJ) $(LIB) $(LIB_LIBS) \
-		$(CHECK_LIBS) $(TOOL_LIBS)
-
 # Drivers that need more than libsockkit name their libraries here.
 sk-smtpd_LIBS = $(shell pkg-config --libs openssl 2>/dev/null)
 
 $(O)/tests/bin/%: tests/drivers/%.c $(LIB) $(HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIB_LIBS) $($*_LIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $($*_LIBS) \
+		$(LIB_LIBS)
 
 check: unit cli
 
+# Every runner runs, and the step fails if any failed; with CK_RUN_SUITE
+# set, only the runner that holds that suite.
 unit: all $(UNIT_RUN)
-	$(UNIT_RUN)
+	@rc=0; for r in $(RUNNERS); do \
+		if [ -n "$$CK_RUN_SUITE" ] && ! grep -qx "SUITE($$CK_RUN_SUITE)" \
+			$(O)/obj/tests/unit/$$r/suites.h; then continue; fi; \
+		echo "unit-run/$$r:"; $(O)/tests/unit-run/$$r || rc=1; done; exit $$rc
 
 cli: all $(TDRV)
 	SK_BIN=$(abspath $(BIN_DIR)) SK_TBIN=$(abspath $(O)/tests/bin) \
 	SK_ROOT=$(CURDIR) prove -f --exec 'bats --tap' tests/cli/*.bats
 
 # --- fuzzing ----------------------------------------------------------------
+# Built apart from $(O), every object instrumented.  A target links the
+# library and, if it includes a tool's headers, that tool's private
+# archive and libraries (the ownership rule of the unit runners).
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+
+build-fuzz/obj/%.o: %.c $(HDR) config.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(EXTRA_CFLAGS) -Itools -c -o $@ $<
+
+$(FUZZ_LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS))
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+define FUZZ_template
+$(1)_FUZZ := $$(call owned-by,$(1),$$(FUZZ_SRC))
+$(1)_FUZZ_OBJ = $$($(1)_PRIV:%.c=build-fuzz/obj/%.o)
+$$($(1)_FUZZ_OBJ): $$(wildcard tools/$(1)/*.h)
+$$($(1)_FUZZ_OBJ): EXTRA_CFLAGS = $$($(1)_CFLAGS)
+build-fuzz/obj/tools/$(1)/private.a: $$($(1)_FUZZ_OBJ)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+$$($(1)_FUZZ:tests/fuzz/%.c=build-fuzz/%): FUZZ_TOOL = $(1)
+$$($(1)_FUZZ:tests/fuzz/%.c=build-fuzz/%): build-fuzz/obj/tools/$(1)/private.a
+endef
+$(foreach t,$(TOOLS),$(eval $(call FUZZ_template,$(t))))
+
 fuzz: $(FUZZ_BIN)
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS) $(HDR)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools -o $@ $< $(FUZZ_DEPS) $(TOOL_LIBS) $(LIB_LIBS)
+.SECONDARY: $(FUZZ_SRC:%.c=build-fuzz/obj/%.o)
+
+build-fuzz/%: build-fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< \
+		$(if $(FUZZ_TOOL),build-fuzz/obj/tools/$(FUZZ_TOOL)/private.a) \
+		$(FUZZ_LIB) $(if $(FUZZ_TOOL),$($(FUZZ_TOOL)_LIBS)) $(LIB_LIBS)
+
+build-fuzz/obj/tests/fuzz/%.o: EXTRA_CFLAGS = $(if $(FUZZ_TOOL),$($(FUZZ_TOOL)_CFLAGS))
 
 fuzz-smoke: fuzz
 	@set -e; for f in $(FUZZ_BIN); do \
@@ -172,8 +259,8 @@ deps:
 
 # --- install ------------------------------------------------------------------
 sockkit.pc: config.mk
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: sockkit\nDescription: socket helpers of the sockkit toolbox\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsockkit\nLibs.private: -lpthread\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' '$(VERSION)' '$(LIB_PKGS)' > $@
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: sockkit\nDescription: socket helpers of the sockkit toolbox\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsockkit\nLibs.private: %s\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' '$(LIB_PKGS)' '$(LIB_THREADS)' > $@
 
 install: all sockkit.pc
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
@@ -192,5 +279,5 @@ install: all sockkit.pc
 	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANPREFIX)/man8/)
 
 clean:
-	rm -rf bin obj lib/libsockkit.a tests/bin build-asan build-fuzz bench/bin sockkit.pc \
-		tests/unit-run
+	rm -rf bin obj lib/libsockkit.a tests/bin tests/unit-run build-asan build-fuzz \
+		bench/bin sockkit.pc

@@ -1,7 +1,12 @@
-/* Runs every Check suite; exits EXIT_SUCCESS only if all passed. */
+/* Runs the Check suites listed in this runner's suites.h (the library's,
+ * or one tool's); exits EXIT_SUCCESS only if all passed. */
 #include <stdlib.h>
 
 #include "unit.h"
+
+#define SUITE(name) Suite *name##_suite(void);
+#include "suites.h"
+#undef SUITE
 
 int
 main(void)

@@ -6,11 +6,9 @@
 #include <netdb.h>
 
 /* One Suite per lib/ (or tool-private) file: check_<name>.c defines
- * Suite *<name>_suite(void).  The runner's list is generated from the
- * file names, so adding a suite is adding a file. */
-#define SUITE(name) Suite *name##_suite(void);
-#include "suites.h"
-#undef SUITE
+ * Suite *<name>_suite(void).  Each runner's list (suites.h) is generated
+ * from the file names, so adding a suite is adding a file; a suite that
+ * includes a tool's headers runs in that tool's runner (Makefile). */
 
 /* Helpers for socket tests (tests/unit/util.c). */
 int ut_listener(int family, int *port);		/* port-0 loopback listener */
