@@ -8,7 +8,7 @@
 #   make fuzz-smoke   run each fuzz target for FUZZ_SECS seconds
 #   make bench        build the benchmark helpers, then run bench/*.sh
 #   make deps         install build and test dependencies (Debian, apt-get)
-#   make install      PREFIX=/usr/local DESTDIR=...
+#   make install      PREFIX=/usr/local DESTDIR=...; make uninstall undoes it
 
 include config.mk
 
@@ -53,6 +53,7 @@ LIB_LIBS := $(call pkg-libs,$(LIB_PKGS)) $(LIB_THREADS)
 
 BIN_DIR  = $(O)/bin
 BINS     = $(TOOLS:%=$(BIN_DIR)/%)
+USRBIN   = $(filter-out $(SBIN),$(TOOLS))
 
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
@@ -69,10 +70,11 @@ FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_LIB  = build-fuzz/lib/libsockkit.a
 FUZZ_SECS ?= 30
 
-MAN1 = $(wildcard man/man1/*.1)
-MAN3 = $(wildcard man/man3/*.3)
-MAN5 = $(wildcard man/man5/*.5)
-MAN8 = $(wildcard man/man8/*.8)
+MAN     = $(wildcard man/man*/*.[1-8])
+# Other names of a page that documents several functions are symlinks.
+MAN_LINKS := $(sort $(shell find man -type l -name '*.[1-8]'))
+MAN_PAGES  = $(filter-out $(MAN_LINKS),$(MAN))
+CONTRIB = contrib/whoisd.db contrib/inetd.conf $(wildcard contrib/systemd/*)
 
 DEBS = build-essential pkg-config clang libclang-rt-14-dev check bats \
        libpcap-dev libncurses-dev libmnl-dev libc-ares-dev libedit-dev libssl-dev \
@@ -186,7 +188,8 @@ unit: all $(UNIT_RUN)
 
 cli: all $(TDRV)
 	SK_BIN=$(abspath $(BIN_DIR)) SK_TBIN=$(abspath $(O)/tests/bin) \
-	SK_ROOT=$(CURDIR) prove -f --exec 'bats --tap' tests/cli/*.bats
+	SK_ROOT=$(CURDIR) SK_O=$(O) SK_LDFLAGS='$(LDFLAGS)' \
+	prove -f --exec 'bats --tap' tests/cli/*.bats
 
 # --- fuzzing ----------------------------------------------------------------
 # Built apart from $(O), every object instrumented.  A target links the
@@ -258,26 +261,38 @@ deps:
 	$(MAKE) all
 
 # --- install ------------------------------------------------------------------
-sockkit.pc: config.mk
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: sockkit\nDescription: socket helpers of the sockkit toolbox\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsockkit\nLibs.private: %s\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' '$(VERSION)' '$(LIB_PKGS)' '$(LIB_THREADS)' > $@
-
-install: all sockkit.pc
+# sockkit.pc is written at install time, so it always names this PREFIX;
+# man page links are installed as links.
+install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/sockkit $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man3 \
-		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man8
-	for t in $(TOOLS); do \
-		case " $(SBIN) " in *" $$t "*) d=sbin;; *) d=bin;; esac; \
-		install -m 755 $(BIN_DIR)/$$t $(DESTDIR)$(PREFIX)/$$d/$$t; done
+		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man8 \
+		$(DESTDIR)$(SHAREDIR)/systemd
+	install -m 755 $(USRBIN:%=$(BIN_DIR)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(SBIN:%=$(BIN_DIR)/%) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/sockkit/*.h $(DESTDIR)$(PREFIX)/include/sockkit/
-	install -m 644 sockkit.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/)
-	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANPREFIX)/man3/)
-	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/)
-	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANPREFIX)/man8/)
+	install -m 644 $(PUBHDR) $(DESTDIR)$(PREFIX)/include/sockkit/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(LIB_PKGS)|' -e 's|@LIBS@|$(LIB_THREADS)|' \
+		sockkit.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/sockkit.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/sockkit.pc
+	rm -f $(MAN:man/%=$(DESTDIR)$(MANPREFIX)/%)
+	for f in $(MAN_PAGES); do install -m 644 $$f $(DESTDIR)$(MANPREFIX)/$${f#man/}; done
+	$(foreach d,$(sort $(dir $(MAN_LINKS))),cp -P $(filter $(d)%,$(MAN_LINKS)) \
+		$(DESTDIR)$(MANPREFIX)/$(d:man/%=%);)
+	for f in $(CONTRIB); do \
+		install -m 644 $$f $(DESTDIR)$(SHAREDIR)/$${f#contrib/}; done
+
+uninstall:
+	rm -f $(USRBIN:%=$(DESTDIR)$(PREFIX)/bin/%) $(SBIN:%=$(DESTDIR)$(PREFIX)/sbin/%)
+	rm -f $(DESTDIR)$(PREFIX)/lib/libsockkit.a $(DESTDIR)$(PKGCONFIGDIR)/sockkit.pc
+	rm -f $(PUBHDR:%=$(DESTDIR)$(PREFIX)/%)
+	rm -f $(MAN:man/%=$(DESTDIR)$(MANPREFIX)/%)
+	rm -f $(CONTRIB:contrib/%=$(DESTDIR)$(SHAREDIR)/%)
+	rmdir $(DESTDIR)$(PREFIX)/include/sockkit $(DESTDIR)$(SHAREDIR)/systemd \
+		$(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 
 clean:
 	rm -rf bin obj lib/libsockkit.a tests/bin tests/unit-run build-asan build-fuzz \
-		bench/bin sockkit.pc
+		bench/bin

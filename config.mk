@@ -3,6 +3,7 @@ VERSION   = 0.1.0
 PREFIX    = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 PKGCONFIGDIR = $(PREFIX)/lib/pkgconfig
+SHAREDIR  = $(PREFIX)/share/sockkit
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
