@@ -562,3 +562,74 @@ log_of() {
 	log_of
 	[[ "$(log_of)" == *"reload rejected"*"Permission denied"*"now runs as user nobody"* ]]
 }
+
+# Wait until whoisd logs that it serves (it listens before it has loaded).
+wait_serving() {
+	local i
+	for i in $(seq 1 200); do
+		grep -q 'serving' "$BATS_TEST_TMPDIR/whoisd.err" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "whoisd: SIGHUP reloads off the loop: queries every 10 ms keep answering while 500k records load" {
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 755 "$LIVEDIR"
+	WDB=$LIVEDIR/big.db
+	"$SK_ROOT/contrib/gendb" 500000 >"$WDB"
+	chmod 644 "$WDB"
+	q=$(awk -F': ' '/^Handle:/ { n++; if (n == 5000) { print $2; exit } }' "$WDB")
+	start_whoisd --no-limits
+	wait_serving
+	run "$SK_TBIN/wd-steady" 127.0.0.1 "$PORT" "$q" 10 150 "$PID" 20
+	echo "$output"
+	log_of | grep -v query
+	[ "$status" -eq 0 ]
+	[[ "$(log_of)" == *"reloaded $WDB: 500000 records"* ]]
+	max=$(awk '{ print int($6) }' <<<"$output")
+	# The old in-loop reload stalled every query for the whole load.
+	[ "$max" -lt 200 ]
+}
+
+@test "whoisd --threads 4: one loop per thread; rate and per-address limits hold across them" {
+	start_whoisd --threads 4 --rate 60 --burst 5
+	wait_serving
+	[[ "$(log_of)" == *"with 4 threads"* ]]
+	[ "$(ls "/proc/$PID/task" | wc -l)" -eq 4 ]
+	run "$SK_TBIN/wd-burst" 127.0.0.1 "$PORT" reggers 40
+	echo "$output"
+	[ "$output" = "answers 5 errors 35 resets 0 other 0" ]
+	sk_server_stop whoisd
+	start_whoisd --threads 4 --per-ip 3 --rate 0 --read-timeout 30
+	"$C" idle 127.0.0.1 "$PORT" 3 10 >"$BATS_TEST_TMPDIR/idle.out" &
+	idle=$!
+	for i in $(seq 1 100); do
+		grep -q 'open 3' "$BATS_TEST_TMPDIR/idle.out" && break
+		sleep 0.05
+	done
+	run "$SK_TBIN/wd-burst" 127.0.0.1 "$PORT" reggers 20
+	kill "$idle"
+	wait "$idle" || true
+	echo "$output"
+	[ "$output" = "answers 0 errors 20 resets 0 other 0" ]
+}
+
+@test "whoisd --threads 3: SIGHUP swaps the directory for every thread" {
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 755 "$LIVEDIR"
+	WDB=$LIVEDIR/live.db
+	cp "$DB" "$WDB"
+	chmod 644 "$WDB"
+	start_whoisd --threads 3 --no-limits
+	wait_serving
+	printf 'Full Name: Newcomer, Nora\nIndex Key: 999\n' >"$WDB"
+	kill -HUP "$PID"
+	for i in $(seq 1 100); do grep -q reloaded "$BATS_TEST_TMPDIR/whoisd.err" && break; sleep 0.05; done
+	sleep 0.1
+	# Connections spread over the threads: every one sees the new file.
+	for i in $(seq 1 30); do
+		run "$C" query 127.0.0.1 "$PORT" newcomer
+		[[ "$output" == *"Newcomer, Nora"* ]]
+	done
+}

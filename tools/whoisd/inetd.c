@@ -103,7 +103,7 @@ serve_inetd(struct whoisd *w, int in, int out)
 		session_log(w, peer, &t, 0);
 		return 0;
 	}
-	if (session_answer(w, line.data, line.len, st, eol, &ans, &t) == -1)
+	if (session_answer(w, w->dir, line.data, line.len, st, eol, &ans, &t) == -1)
 		sk_log(&w->log, LOG_ERR, "answer: out of memory");
 	free(buf);
 reply:

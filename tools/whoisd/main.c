@@ -31,7 +31,7 @@ usage(int ok)
 	    "              [--index attrs] [--inetd | --stdio] [--log-stderr]\n"
 	    "              [--max-clients n] [--max-matches n] [--max-query bytes]\n"
 	    "              [--no-limits] [--per-ip n] [--rate n] [--burst n]\n"
-	    "              [--read-timeout secs] [--timeout secs]\n");
+	    "              [--read-timeout secs] [--threads n] [--timeout secs]\n");
 	exit(ok ? SK_EXIT_OK : WHOISD_EXIT_USAGE);
 }
 
@@ -39,7 +39,7 @@ enum {
 	OPT_ALLOW = 256, OPT_BURST, OPT_DENY, OPT_HELPFILE, OPT_INDEX,
 	OPT_INETD, OPT_LOGSTDERR, OPT_MAXCLIENTS, OPT_MAXMATCHES, OPT_MAXQUERY,
 	OPT_NOLIMITS, OPT_PERIP, OPT_RATE, OPT_READTIMEOUT, OPT_STDIO,
-	OPT_TIMEOUT
+	OPT_THREADS, OPT_TIMEOUT
 };
 
 static const struct option longopts[] = {
@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "rate",		required_argument,	NULL, OPT_RATE },
 	{ "read-timeout",	required_argument,	NULL, OPT_READTIMEOUT },
 	{ "stdio",		no_argument,		NULL, OPT_STDIO },
+	{ "threads",		required_argument,	NULL, OPT_THREADS },
 	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
 	{ "user",		required_argument,	NULL, 'u' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -213,6 +214,10 @@ main(int argc, char **argv)
 			cfg.stdio = 1;
 			inetd = 1;
 			break;
+		case OPT_THREADS:
+			cfg.threads = number("--threads", optarg, 1,
+			    WHOISD_MAX_THREADS);
+			break;
 		case OPT_TIMEOUT:
 			cfg.timeout_ms = number("--timeout", optarg, 1, 3600) * 1000;
 			break;
@@ -228,6 +233,12 @@ main(int argc, char **argv)
 		errx(WHOISD_EXIT_USAGE, "--inetd/--stdio serve stdin: no -l or -D");
 	if (cfg.read_timeout_ms > cfg.timeout_ms)
 		cfg.read_timeout_ms = cfg.timeout_ms;
+	if (cfg.threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cfg.threads = n < 1 ? 1 : n > WHOISD_MAX_THREADS ?
+		    WHOISD_MAX_THREADS : (int)n;
+	}
 	/* -D changes to /, and SIGHUP reloads: a relative path must keep
 	 * naming the file it named at start. */
 	cfg.db_path = absolute(cfg.db_path);

@@ -1,21 +1,17 @@
 /*
- * Standalone and socket-activated whoisd: one process, one epoll loop,
- * every connection a small state machine (read a line, write the answer,
- * linger until the client closes) under a per-connection deadline.
- * Signals arrive through a signalfd: SIGHUP reloads, SIGTERM/SIGINT
- * drain.
+ * One worker of standalone and socket-activated whoisd: an epoll loop on
+ * which every connection is a small state machine (read a line, write the
+ * answer, linger until the client closes) under a per-connection
+ * deadline.  pool.c runs one worker per core and handles signals.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
-#include "sockkit/addr.h"
 #include "sockkit/deadline.h"
 #include "sockkit/fd.h"
 #include "sockkit/lineio.h"
@@ -23,9 +19,11 @@
 #include "sockkit/loop.h"
 #include "db.h"
 #include "query.h"
+#include "server.h"
 #include "whoisd.h"
 
 #define ACCEPT_BATCH 64		/* accepts per readiness event: fairness */
+#define ACCEPT_BATCH_SHARED 4	/* ... when other workers share the listener */
 #define DRAIN_MS 2000		/* SIGTERM: in-flight queries get this long */
 #define LINGER_MS 1000		/* after the answer, wait this long for EOF */
 #define PAUSE_MS 100		/* accept pause when out of fds */
@@ -36,10 +34,8 @@
 
 enum state { ST_READ, ST_WRITE, ST_LINGER };
 
-struct srv;
-
 struct conn {
-	struct srv *s;
+	struct worker *s;
 	int fd;
 	enum state state;
 	struct sockaddr_storage peer;
@@ -55,35 +51,46 @@ struct conn {
 	char buf[];		/* line buffer: max_query + 2 */
 };
 
-struct srv {
-	struct whoisd *w;
-	struct sk_loop *loop;
-	const int *lfds;
-	int nl;
-	int listening;
-	int sigfd;
-	int spare;		/* reserve fd for shedding under EMFILE */
-	int nconns;
-	int nrefusing;		/* conns that only get an error line */
-	int draining;
-	struct limits *lim;
-	struct conn *head;
-};
 
 static void conn_io(struct sk_loop *l, int fd, int ev, void *arg);
+static void on_accept(struct sk_loop *l, int lfd, int ev, void *arg);
+
+/* The per-address table is one for all workers, under one lock: a
+ * client's connections land on any worker, and its limits must not be
+ * multiplied by the number of workers. */
+static enum limit_verdict
+lim_enter(struct pool *p, const struct sockaddr *sa)
+{
+	enum limit_verdict v;
+
+	pthread_mutex_lock(&p->lim_lock);
+	v = limits_enter(p->lim, sa, sk_now_ms());
+	pthread_mutex_unlock(&p->lim_lock);
+	return v;
+}
+
+static void
+lim_leave(struct pool *p, const struct sockaddr *sa)
+{
+	pthread_mutex_lock(&p->lim_lock);
+	limits_leave(p->lim, sa);
+	pthread_mutex_unlock(&p->lim_lock);
+}
 
 static void
 conn_close(struct conn *c)
 {
-	struct srv *s = c->s;
+	struct worker *s = c->s;
 
 	session_log(s->w, (struct sockaddr *)&c->peer, &c->t, c->off);
 	if (c->timer != NULL)
 		sk_loop_timer_cancel(s->loop, c->timer);
 	sk_loop_unwatch(s->loop, c->fd);
 	close(c->fd);
-	if (c->refused == OUT_OK)
-		limits_leave(s->lim, (struct sockaddr *)&c->peer);
+	if (c->refused == OUT_OK) {
+		lim_leave(s->p, (struct sockaddr *)&c->peer);
+		atomic_fetch_sub(&s->p->nconns, 1);
+	}
 	wq_buf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -122,7 +129,7 @@ conn_timeout(struct sk_loop *l, struct sk_timer *t, void *arg)
 static void
 rearm(struct conn *c, int64_t deadline)
 {
-	struct srv *s = c->s;
+	struct worker *s = c->s;
 	int64_t ms = deadline - sk_now_ms();
 
 	if (c->timer != NULL)
@@ -201,7 +208,7 @@ conn_read(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	if (session_answer(c->s->w, line.data, line.len, st, "\r\n", &c->out,
+	if (session_answer(c->s->w, c->s->dir, line.data, line.len, st, "\r\n", &c->out,
 	    &c->t) == -1)
 		sk_log(&c->s->w->log, LOG_ERR, "answer: out of memory");
 	c->state = ST_WRITE;
@@ -249,7 +256,7 @@ conn_io(struct sk_loop *l, int fd, int ev, void *arg)
 /* Out of fds or memory: tell a refused client why if its socket takes
  * the line right away, and close. */
 static void
-refuse(struct srv *s, int fd, const struct sockaddr *peer, enum outcome o)
+refuse(struct worker *s, int fd, const struct sockaddr *peer, enum outcome o)
 {
 	struct wq_buf b;
 	struct txn t = { .outcome = o, .matches = -1, .t0 = sk_now_ms() };
@@ -264,7 +271,7 @@ refuse(struct srv *s, int fd, const struct sockaddr *peer, enum outcome o)
 }
 
 static void
-conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
+conn_new(struct worker *s, int fd, const struct sockaddr_storage *peer)
 {
 	const struct whoisd_cfg *cfg = s->w->cfg;
 	const struct sockaddr *sa = (const struct sockaddr *)peer;
@@ -274,20 +281,24 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	enum outcome why = OUT_OK;
 	enum limit_verdict v;
 
-	if (s->nconns >= cfg->max_clients)
+	if (atomic_fetch_add(&s->p->nconns, 1) >= cfg->max_clients)
 		why = OUT_BUSY;
 	else if (!acl_permits(&cfg->acl, sa))
 		why = OUT_DENIED;
-	else if ((v = limits_enter(s->lim, sa, sk_now_ms())) != LIMIT_OK)
+	else if ((v = lim_enter(s->p, sa)) != LIMIT_OK)
 		why = v == LIMIT_FULL ? OUT_BUSY : OUT_RATE;
+	if (why != OUT_OK)
+		atomic_fetch_sub(&s->p->nconns, 1);
 	if (why != OUT_OK && s->nrefusing >= REFUSE_MAX) {
 		refuse(s, fd, sa, why);
 		return;
 	}
 	c = calloc(1, sizeof(*c) + bufsz);
 	if (c == NULL) {
-		if (why == OUT_OK)
-			limits_leave(s->lim, sa);
+		if (why == OUT_OK) {
+			lim_leave(s->p, sa);
+			atomic_fetch_sub(&s->p->nconns, 1);
+		}
 		refuse(s, fd, sa, OUT_BUSY);
 		return;
 	}
@@ -309,8 +320,10 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	wq_buf_init(&c->out, 0);
 	sk_line_init(&c->r, fd, c->buf, bufsz, cfg->max_query, NULL);
 	if (sk_loop_watch(s->loop, fd, SK_READ, conn_io, c, NULL) == -1) {
-		if (why == OUT_OK)
-			limits_leave(s->lim, sa);
+		if (why == OUT_OK) {
+			lim_leave(s->p, sa);
+			atomic_fetch_sub(&s->p->nconns, 1);
+		}
 		free(c);
 		close(fd);
 		return;
@@ -331,12 +344,12 @@ conn_new(struct srv *s, int fd, const struct sockaddr_storage *peer)
 	}
 }
 
-static void listen_all(struct srv *s, int on);
+static void listen_all(struct worker *s, int on);
 
 static int64_t
 resume_accept(struct sk_loop *l, struct sk_timer *t, void *arg)
 {
-	struct srv *s = arg;
+	struct worker *s = arg;
 
 	if (!s->draining)
 		listen_all(s, 1);
@@ -347,7 +360,7 @@ resume_accept(struct sk_loop *l, struct sk_timer *t, void *arg)
  * and the loop spinning.  Use the spare fd to accept and shed it, then
  * pause accepting briefly so established clients can finish. */
 static void
-shed(struct srv *s, int lfd)
+shed(struct worker *s, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -371,12 +384,12 @@ shed(struct srv *s, int lfd)
 static void
 on_accept(struct sk_loop *l, int lfd, int ev, void *arg)
 {
-	struct srv *s = arg;
+	struct worker *s = arg;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int i, fd;
 
-	for (i = 0; i < ACCEPT_BATCH && s->listening; i++) {
+	for (i = 0; i < s->accept_batch && s->listening; i++) {
 		len = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
 		    SOCK_NONBLOCK);
@@ -398,147 +411,98 @@ on_accept(struct sk_loop *l, int lfd, int ev, void *arg)
 }
 
 static void
-listen_all(struct srv *s, int on)
+listen_all(struct worker *s, int on)
 {
 	int i;
 
-	for (i = 0; i < s->nl; i++)
-		sk_loop_mask(s->loop, s->lfds[i], on ? SK_READ : 0, NULL);
+	for (i = 0; i < s->p->nl; i++)
+		sk_loop_mask(s->loop, s->p->lfds[i], on ? SK_READ : 0, NULL);
 	s->listening = on;
 }
 
 static int64_t
 drain_expired(struct sk_loop *l, struct sk_timer *t, void *arg)
 {
-	struct srv *s = arg;
+	struct worker *s = arg;
 
 	sk_log(&s->w->log, LOG_NOTICE, "drain: %d clients cut off after %d ms",
-	    s->nconns, DRAIN_MS);
+	    s->nconns + s->nrefusing, DRAIN_MS);
 	while (s->head != NULL)
 		conn_close(s->head);
 	sk_loop_stop(l);
 	return -1;
 }
 
-static void
-on_signal(struct sk_loop *l, int fd, int ev, void *arg)
+void
+worker_drain(struct sk_loop *l, void *arg)
 {
-	struct srv *s = arg;
-	struct signalfd_siginfo si;
-	struct sk_err e;
+	struct worker *s = arg;
+	struct pool *p = s->p;
 	int i;
 
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			if (whoisd_load(s->w, &e) == -1)
-				sk_log(&s->w->log, LOG_ERR, "reload rejected, old "
-				    "database stays in service: %s%s%s%s", e.msg,
-				    e.code == EACCES && s->w->runs_as ?
-				    " (whoisd now runs as user " : "",
-				    e.code == EACCES && s->w->runs_as ?
-				    s->w->runs_as : "",
-				    e.code == EACCES && s->w->runs_as ? ")" : "");
-			else
-				sk_log(&s->w->log, LOG_NOTICE, "reloaded %s: %zu "
-				    "records", s->w->cfg->db_path,
-				    wdb_count(s->w->db));
-			continue;
-		}
-		if (s->draining)
-			continue;
-		/* SIGTERM/SIGINT: stop accepting, let in-flight queries end. */
-		s->draining = 1;
-		for (i = 0; i < s->nl; i++) {
-			sk_loop_unwatch(l, s->lfds[i]);
-			close(s->lfds[i]);
-		}
-		s->listening = 0;
-		sk_log(&s->w->log, LOG_NOTICE, "signal %d: draining %d clients",
-		    (int)si.ssi_signo, s->nconns);
-		if (s->nconns + s->nrefusing == 0)
-			sk_loop_stop(l);
-		else
-			sk_loop_timer(l, DRAIN_MS, drain_expired, s, NULL);
-	}
+	if (s->draining)
+		return;
+	s->draining = 1;
+	for (i = 0; i < p->nl; i++)
+		sk_loop_unwatch(l, p->lfds[i]);
+	s->listening = 0;
+	/* The last worker to let go of the listeners closes them: no loop
+	 * may still hold an fd number the kernel could hand out again. */
+	if (atomic_fetch_sub(&p->watching, 1) == 1)
+		for (i = 0; i < p->nl; i++)
+			close(p->lfds[i]);
+	if (s->nconns + s->nrefusing == 0)
+		sk_loop_stop(l);
+	else
+		sk_loop_timer(l, DRAIN_MS, drain_expired, s, NULL);
 }
 
-/* "127.0.0.1:4343, [::]:43": the suite's address form, wildcards too. */
-static const char *
-local_names(const int *fds, int nfds, char *buf, size_t len)
+void
+worker_adopt(struct sk_loop *l, void *arg)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char host[INET6_ADDRSTRLEN];
-	size_t off = 0;
-	const void *a;
-	int i, n;
+	struct worker *s = arg;
+	struct wdir *d = atomic_exchange(&s->next_dir, NULL);
 
-	buf[0] = '\0';
-	for (i = 0; i < nfds && off < len; i++) {
-		sl = sizeof(ss);
-		if (getsockname(fds[i], (struct sockaddr *)&ss, &sl) == -1)
-			continue;
-		a = ss.ss_family == AF_INET6 ?
-		    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-		    (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-		if ((ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
-		    inet_ntop(ss.ss_family, a, host, sizeof(host)) == NULL)
-			continue;
-		n = snprintf(buf + off, len - off, ss.ss_family == AF_INET6 ?
-		    "%s[%s]:%d" : "%s%s:%d", off ? ", " : "", host,
-		    sk_addr_port((struct sockaddr *)&ss));
-		off += n > 0 ? (size_t)n : 0;
+	/* Answers are built whole inside one callback, so no connection
+	 * holds on to the old directory past this point. */
+	if (d != NULL) {
+		wdir_release(s->dir, 0);
+		s->dir = d;
 	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "%d socket%s", nfds, nfds == 1 ? "" : "s");
-	return buf;
 }
 
 int
-serve_loop(struct whoisd *w, const int *fds, int nfds)
+worker_init(struct worker *s, struct pool *p, struct sk_err *e)
 {
-	const struct whoisd_cfg *cfg = w->cfg;
-	struct srv s = { .w = w, .lfds = fds, .nl = nfds, .spare = -1 };
-	struct sk_err e;
-	sigset_t set;
-	char names[512];
-	int i, rc = 0;
+	const struct whoisd_cfg *cfg = p->w->cfg;
+	int i;
 
-	sys_hold_signals(1, &set);
-	s.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	s.loop = sk_loop_new(cfg->max_clients + 64, &e);
-	s.lim = limits_new(cfg->per_ip, cfg->rate, cfg->burst, &e);
-	if (s.sigfd == -1 || s.loop == NULL || s.lim == NULL) {
-		sk_log(&w->log, LOG_ERR, "start: %s", s.sigfd == -1 ?
-		    strerror(errno) : e.msg);
-		return WHOISD_EXIT_SYS;
-	}
-	s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < nfds; i++) {
-		if (sk_fd_nonblock(fds[i], 1, &e) == -1 ||
-		    sk_loop_watch(s.loop, fds[i], SK_READ, on_accept, &s, &e) == -1) {
-			sk_log(&w->log, LOG_ERR, "%s", e.msg);
-			return WHOISD_EXIT_SYS;
-		}
-	}
-	s.listening = 1;
-	sk_loop_watch(s.loop, s.sigfd, SK_READ, on_signal, &s, NULL);
-	sk_log(&w->log, LOG_NOTICE, "serving %zu records from %s on %s",
-	    wdb_count(w->db), cfg->db_path, local_names(fds, nfds, names,
-	    sizeof(names)));
-	if (sk_loop_run(s.loop, &e) == -1) {
-		sk_log(&w->log, LOG_ERR, "%s", e.msg);
-		rc = WHOISD_EXIT_SYS;
-	}
-	while (s.head != NULL)
-		conn_close(s.head);
-	sk_log(&w->log, LOG_NOTICE, "exiting");
-	sk_loop_free(s.loop);
-	limits_free(s.lim);
-	if (s.spare >= 0)
-		close(s.spare);
-	close(s.sigfd);
-	wdb_free(w->db);
-	wq_help_free(w->help);
-	return rc;
+	s->p = p;
+	s->w = p->w;
+	s->spare = -1;
+	s->accept_batch = p->nworkers > 1 ? ACCEPT_BATCH_SHARED : ACCEPT_BATCH;
+	s->loop = sk_loop_new(cfg->max_clients / p->nworkers + 64, e);
+	if (s->loop == NULL)
+		return -1;
+	s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < p->nl; i++)
+		if (sk_loop_watch(s->loop, p->lfds[i], SK_READ, on_accept, s,
+		    e) == -1)
+			return -1;
+	s->listening = 1;
+	return 0;
+}
+
+void
+worker_fini(struct worker *s)
+{
+	while (s->head != NULL)
+		conn_close(s->head);
+	if (s->loop != NULL)
+		sk_loop_free(s->loop);
+	if (s->spare >= 0)
+		close(s->spare);
+	wdir_release(s->dir, 1);
+	wdir_release(atomic_exchange(&s->next_dir, NULL), 1);
+	s->dir = NULL;
 }

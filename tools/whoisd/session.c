@@ -4,6 +4,7 @@
  * outcome.  Used by inetd.c and server.c alike.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,8 @@ session_error(enum outcome o, const char *eol, struct wq_buf *out)
 }
 
 int
-session_answer(struct whoisd *w, const char *line, size_t len, int status,
-    const char *eol, struct wq_buf *out, struct txn *t)
+session_answer(struct whoisd *w, const struct wdir *d, const char *line,
+    size_t len, int status, const char *eol, struct wq_buf *out, struct txn *t)
 {
 	struct wq_query *q;
 	struct wq_opts o = { 0 };
@@ -78,8 +79,8 @@ session_answer(struct whoisd *w, const char *line, size_t len, int status,
 	}
 	o.max_matches = (size_t)w->cfg->max_matches;
 	o.eol = eol;
-	o.help = w->help;
-	rc = wq_answer(w->db, q, &o, out, &res);
+	o.help = d->help;
+	rc = wq_answer(d->db, q, &o, out, &res);
 	t->outcome = q->kind == WQ_HELP || q->kind == WQ_EMPTY ? OUT_HELP : OUT_OK;
 	if (t->outcome == OUT_OK)
 		t->matches = (long)res.matches;
@@ -106,32 +107,83 @@ session_log(struct whoisd *w, const struct sockaddr *peer, const struct txn *t,
 	    outcome_str(t->outcome));
 }
 
-int
-whoisd_load(struct whoisd *w, struct sk_err *e)
+struct wdir *
+wdir_load(const struct whoisd_cfg *cfg, struct sk_err *e)
 {
-	struct wdb_opts o = { .index = w->cfg->index };
-	struct wdb *db;
-	struct wq_help *help = NULL;
+	struct wdb_opts o = { .index = cfg->index };
+	struct wdir *d = calloc(1, sizeof(*d));
 
-	db = wdb_load(w->cfg->db_path, &o, e);
-	if (db == NULL)
-		return -1;
-	if (w->cfg->help_file != NULL) {
-		help = wq_help_load(w->cfg->help_file, e);
-		if (help == NULL) {
+	if (d == NULL) {
+		sk_err_sys(e, "load %s", cfg->db_path);
+		return NULL;
+	}
+	atomic_init(&d->refs, 1);
+	d->db = wdb_load(cfg->db_path, &o, e);
+	if (d->db == NULL)
+		goto fail;
+	if (cfg->help_file != NULL) {
+		d->help = wq_help_load(cfg->help_file, e);
+		if (d->help == NULL) {
 			char msg[sizeof(e->msg)];
 
 			snprintf(msg, sizeof(msg), "%s", e->msg);
 			sk_err_kset(e, e->kind, e->code, "--help-file %s", msg);
-			wdb_free(db);
-			return -1;
+			goto fail;
 		}
 	}
-	/* Answers already built are copies in their own buffers, so the old
-	 * database can go as soon as the new one is in place. */
-	wdb_free(w->db);
-	wq_help_free(w->help);
-	w->db = db;
-	w->help = help;
+	return d;
+fail:
+	wdb_free(d->db);
+	free(d);
+	return NULL;
+}
+
+void
+wdir_free(struct wdir *d)
+{
+	if (d == NULL)
+		return;
+	wdb_free(d->db);
+	wq_help_free(d->help);
+	free(d);
+}
+
+static void *
+free_thread(void *arg)
+{
+	wdir_free(arg);
+	return NULL;
+}
+
+int
+wdir_release(struct wdir *d, int now)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	int rc = -1;
+
+	if (d == NULL || atomic_fetch_sub(&d->refs, 1) != 1)
+		return 0;
+	/* A million records take tens of ms to unmap and free: not on a
+	 * loop that answers queries. */
+	if (!now && pthread_attr_init(&a) == 0) {
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &a, free_thread, d);
+		pthread_attr_destroy(&a);
+	}
+	if (rc != 0)
+		wdir_free(d);
+	return 1;
+}
+
+int
+whoisd_load(struct whoisd *w, struct sk_err *e)
+{
+	struct wdir *d = wdir_load(w->cfg, e);
+
+	if (d == NULL)
+		return -1;
+	wdir_release(w->dir, 1);
+	w->dir = d;
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -15,6 +16,7 @@
 #include "limits.h"
 
 #define WHOISD_MAX_LISTEN 16
+#define WHOISD_MAX_THREADS 64
 
 /* whoisd uses the suite's exit codes (sockkit/err.h, whoisd(8)). */
 #define WHOISD_EXIT_USAGE SK_EXIT_USAGE
@@ -35,6 +37,7 @@ struct whoisd_cfg {
 	int stdio;			/* allow a pipe or tty on stdin */
 	int daemonize;
 	int log_stderr;
+	int threads;			/* serving threads (event loops) */
 	const char *pidfile;
 	const char *user;
 	const char *listen[WHOISD_MAX_LISTEN];
@@ -46,11 +49,18 @@ struct wdb;
 struct wq_buf;
 struct wq_help;
 
-/* Shared by every connection; db is swapped on SIGHUP. */
-struct whoisd {
-	const struct whoisd_cfg *cfg;
+/* One loaded directory and its help text, shared by the serving threads
+ * and freed when the last one lets go (SIGHUP swaps in a new one). */
+struct wdir {
 	struct wdb *db;
 	struct wq_help *help;		/* NULL: built-in help text */
+	atomic_int refs;
+};
+
+/* Shared by every connection. */
+struct whoisd {
+	const struct whoisd_cfg *cfg;
+	struct wdir *dir;		/* as loaded at start (refs: 1) */
 	struct sk_log log;
 	const char *runs_as;		/* user after dropping root, or NULL */
 };
@@ -82,8 +92,8 @@ struct txn {
  * (the answer's size is bounded by the database and --max-matches, never
  * by what the client sends) with line ends eol; fill t.  Returns 0, or -1
  * when out of memory. */
-int session_answer(struct whoisd *w, const char *line, size_t len, int status,
-    const char *eol, struct wq_buf *out, struct txn *t);
+int session_answer(struct whoisd *w, const struct wdir *d, const char *line,
+    size_t len, int status, const char *eol, struct wq_buf *out, struct txn *t);
 
 /* Put the "%ERROR:CODE: text" line for a refusal (OUT_DENIED, OUT_RATE,
  * OUT_BUSY) into out. */
@@ -95,8 +105,15 @@ void session_log(struct whoisd *w, const struct sockaddr *peer,
 
 const char *outcome_str(enum outcome o);
 
-/* Load db and help text per cfg into w (on SIGHUP too: on failure the
- * old ones stay and -1 is returned with e set). */
+/* Load the db and help text per cfg: a new wdir with refs 1, or NULL
+ * (e set).  Safe to call on any thread. */
+struct wdir *wdir_load(const struct whoisd_cfg *cfg, struct sk_err *e);
+/* Drop one reference; the last one frees d, on a thread of its own
+ * unless now.  Returns 1 when that was the last.  NULL is a no-op. */
+int wdir_release(struct wdir *d, int now);
+void wdir_free(struct wdir *d);
+
+/* Load w->dir at start (on failure -1 with e set, w unchanged). */
 int whoisd_load(struct whoisd *w, struct sk_err *e);
 
 /* ---- the serving modes --------------------------------------------------- */

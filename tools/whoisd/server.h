@@ -1,0 +1,64 @@
+/*
+ * whoisd/server.h — standalone serving, private to server.c and pool.c:
+ * one event loop per serving thread ("worker"), all watching the same
+ * listening sockets and answering from the same directory.
+ */
+#ifndef WHOISD_SERVER_H
+#define WHOISD_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "whoisd.h"
+
+struct conn;
+struct pool;
+
+struct worker {
+	struct pool *p;
+	struct whoisd *w;
+	struct sk_loop *loop;
+	pthread_t tid;
+	int started;			/* tid is a thread to join */
+	struct wdir *dir;		/* what this worker answers from */
+	_Atomic(struct wdir *) next_dir;	/* posted by a reload */
+	int listening;
+	int draining;
+	int spare;			/* reserve fd for shedding under EMFILE */
+	int nconns;			/* this worker's clients */
+	int nrefusing;			/* ... that only get an error line */
+	int accept_batch;
+	struct conn *head;
+};
+
+/* Shared by the workers.  Per-address limits and rate buckets live in one
+ * table under one lock (lim_lock); the client count is an atomic. */
+struct pool {
+	struct whoisd *w;
+	const int *lfds;
+	int nl;
+	pthread_mutex_t lim_lock;
+	struct limits *lim;
+	atomic_int nconns;		/* clients served now, all workers */
+	atomic_int watching;		/* workers still watching lfds */
+	int nworkers;
+	struct worker wk[WHOISD_MAX_THREADS];
+	/* Reload: worker 0's thread only, but for the loader thread's
+	 * result, handed over through sk_loop_post(). */
+	pthread_t loader;
+	int loading;			/* loader is a thread to join */
+	int load_again;			/* SIGHUP while loading */
+	int64_t load_t0;
+	struct wdir *loaded;		/* the loader's result, or NULL */
+	struct sk_err load_err;
+};
+
+/* server.c: one worker's connections. */
+int worker_init(struct worker *wk, struct pool *p, struct sk_err *e);
+void worker_fini(struct worker *wk);
+/* Post callbacks: stop accepting and drain (SIGTERM); answer from the
+ * directory in wk->next_dir from now on (reload). */
+void worker_drain(struct sk_loop *l, void *arg);
+void worker_adopt(struct sk_loop *l, void *arg);
+
+#endif
