@@ -582,8 +582,10 @@ wait_serving() {
 	q=$(awk -F': ' '/^Handle:/ { n++; if (n == 5000) { print $2; exit } }' "$WDB")
 	start_whoisd --no-limits
 	wait_serving
-	run "$SK_TBIN/wd-steady" 127.0.0.1 "$PORT" "$q" 10 150 "$PID" 20
+	run "$SK_TBIN/wd-steady" 127.0.0.1 "$PORT" "$q" 10 300 "$PID" 20
 	echo "$output"
+	# Sanitizer builds load slower: the reload may end after the queries.
+	for i in $(seq 1 400); do grep -q reloaded "$BATS_TEST_TMPDIR/whoisd.err" && break; sleep 0.05; done
 	log_of | grep -v query
 	[ "$status" -eq 0 ]
 	[[ "$(log_of)" == *"reloaded $WDB: 500000 records"* ]]
