@@ -16,12 +16,13 @@ include config.mk
 # Adding a tool = adding its name here and a tools/<name>/ directory with
 # main.c; its other .c files are the tool's private code, which its unit
 # runner and its fuzz targets link.
-TOOLS  = whoisd linechat lssock
+TOOLS  = whoisd linechat lssock resolve
 SBIN   = whoisd
 # pkg-config modules each tool links with.
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
 lssock_PKGS =
+resolve_PKGS =
 
 # pkg-config modules a library module needs, one list per lib/<mod>.c
 # (lib/dns_PKGS = libcares, ...): the module is compiled with their

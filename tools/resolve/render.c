@@ -1,0 +1,158 @@
+/*
+ * Results out: one text line per query (so a batch gives one line per
+ * input line), or one NDJSON object per query through lib/json.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockkit/err.h"
+#include "sockkit/json.h"
+#include "resolve/resolve.h"
+
+static const char *const type_str[] = {
+	[RS_HOST] = "host", [RS_ADDR] = "addr", [RS_SERV] = "service",
+	[RS_PROTO] = "protocol", [RS_PLAN] = "plan"
+};
+
+static const char *
+fam_str(int family)
+{
+	return family == AF_INET6 ? "inet6" : "inet";
+}
+
+static void
+print_ep(FILE *out, const struct rs_addr *a)
+{
+	if (a->family == AF_INET6)
+		fprintf(out, "[%s]:%d", a->addr, a->port);
+	else
+		fprintf(out, "%s:%d", a->addr, a->port);
+}
+
+static void
+render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
+{
+	int i;
+
+	if (r->err.kind != SK_ERR_NONE) {
+		fprintf(out, "%s %s %s", r->query,
+		    sk_err_kind_str(r->err.kind), r->err.msg);
+	} else if (r->type == RS_SERV || r->type == RS_PROTO) {
+		/* getent's own layout, so the two compare line for line */
+		if (r->type == RS_SERV)
+			fprintf(out, "%-21s %d/%s", r->name, r->number, r->proto);
+		else
+			fprintf(out, "%-21s %d", r->name, r->number);
+		for (i = 0; i < r->nalias; i++)
+			fprintf(out, " %s", r->alias[i]);
+	} else {
+		fprintf(out, "%s ok", r->query);
+		if (r->type == RS_ADDR)
+			fprintf(out, " %s FCrDNS %s", r->name,
+			    r->fcrdns == 1 ? "ok" : "mismatch");
+		for (i = 0; i < r->naddr; i++) {
+			if (r->type == RS_PLAN) {
+				fprintf(out, " +%lldms ",
+				    (long long)r->addr[i].start_ms);
+				print_ep(out, &r->addr[i]);
+			} else {
+				fprintf(out, " %s", r->addr[i].addr);
+			}
+		}
+		if (r->type == RS_HOST && r->canon[0] != '\0')
+			fprintf(out, " canonical %s", r->canon);
+	}
+	if (o->timings)
+		fprintf(out, " time %.1fms", r->ms);
+	fputc('\n', out);
+}
+
+static void
+render_json(FILE *out, const struct rs_result *r)
+{
+	struct sk_json j;
+	int i;
+
+	sk_json_init(&j, out);
+	sk_json_obj_begin(&j);
+	sk_json_key(&j, "schema");
+	sk_json_str(&j, "sockkit.resolve/1");
+	sk_json_key(&j, "query");
+	sk_json_str(&j, r->query);
+	sk_json_key(&j, "type");
+	sk_json_str(&j, type_str[r->type]);
+	sk_json_key(&j, "source");
+	sk_json_str(&j, "nss");
+	sk_json_key(&j, "status");
+	sk_json_str(&j, sk_err_kind_str(r->err.kind));
+	if (r->err.kind != SK_ERR_NONE) {
+		sk_json_key(&j, "error");
+		sk_json_str(&j, r->err.msg);
+	}
+	sk_json_key(&j, "time_ms");
+	sk_json_double(&j, (double)(long long)(r->ms * 1000) / 1000);
+	if (r->err.kind == SK_ERR_NONE) {
+		switch (r->type) {
+		case RS_HOST:
+			sk_json_key(&j, "canonical_name");
+			sk_json_str(&j, r->canon[0] ? r->canon : NULL);
+			break;
+		case RS_ADDR:
+			sk_json_key(&j, "name");
+			sk_json_str(&j, r->name);
+			sk_json_key(&j, "fcrdns");
+			sk_json_str(&j, r->fcrdns == 1 ? "ok" : "mismatch");
+			break;
+		case RS_SERV:
+		case RS_PROTO:
+			sk_json_key(&j, "name");
+			sk_json_str(&j, r->name);
+			sk_json_key(&j, r->type == RS_SERV ? "port" : "number");
+			sk_json_int(&j, r->number);
+			if (r->type == RS_SERV) {
+				sk_json_key(&j, "protocol");
+				sk_json_str(&j, r->proto);
+			}
+			sk_json_key(&j, "aliases");
+			sk_json_arr_begin(&j);
+			for (i = 0; i < r->nalias; i++)
+				sk_json_str(&j, r->alias[i]);
+			sk_json_arr_end(&j);
+			break;
+		case RS_PLAN:
+			break;
+		}
+		if (r->type == RS_HOST || r->type == RS_PLAN) {
+			sk_json_key(&j, r->type == RS_HOST ? "addresses" :
+			    "attempts");
+			sk_json_arr_begin(&j);
+			for (i = 0; i < r->naddr; i++) {
+				sk_json_obj_begin(&j);
+				sk_json_key(&j, "family");
+				sk_json_str(&j, fam_str(r->addr[i].family));
+				sk_json_key(&j, "address");
+				sk_json_str(&j, r->addr[i].addr);
+				if (r->type == RS_PLAN) {
+					sk_json_key(&j, "port");
+					sk_json_int(&j, r->addr[i].port);
+					sk_json_key(&j, "start_ms");
+					sk_json_int(&j, r->addr[i].start_ms);
+				}
+				sk_json_obj_end(&j);
+			}
+			sk_json_arr_end(&j);
+		}
+	}
+	sk_json_obj_end(&j);
+	sk_json_newline(&j);
+}
+
+void
+rs_render(FILE *out, const struct rs_result *r, const struct rs_opts *o)
+{
+	if (o->json)
+		render_json(out, r);
+	else
+		render_text(out, r, o);
+}

@@ -1,0 +1,76 @@
+/*
+ * resolve — what getaddrinfo, getnameinfo and the services/protocols
+ * databases answer, and the order sk_tcpopen() would connect in.
+ * Tool-private declarations; see resolve(1).
+ */
+#ifndef RESOLVE_RESOLVE_H
+#define RESOLVE_RESOLVE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+#include "sockkit/addr.h"
+#include "sockkit/err.h"
+
+#define RS_MAXADDR	32	/* addresses kept per answer */
+#define RS_MAXALIAS	8	/* aliases kept per services/protocols entry */
+#define RS_LINEMAX	512	/* longest batch line (a name + a service) */
+
+/* What a query asks. */
+enum rs_type {
+	RS_HOST,	/* name -> addresses (getaddrinfo) */
+	RS_ADDR,	/* address -> name (getnameinfo), then confirmed */
+	RS_SERV,	/* services(5) by name or port */
+	RS_PROTO,	/* protocols(5) by name or number */
+	RS_PLAN		/* host + service -> sk_tcpopen's attempt order */
+};
+
+struct rs_opts {
+	int family;		/* AF_UNSPEC, AF_INET, AF_INET6 (-4/-6) */
+	int json;		/* -j */
+	int timings;		/* -t */
+	int ordered;		/* --ordered */
+	int workers;		/* -c */
+	int64_t timeout_ms;	/* -w, per lookup */
+	int stagger_ms;		/* the plan's Happy Eyeballs stagger */
+};
+
+struct rs_addr {
+	int family;
+	char addr[INET6_ADDRSTRLEN];
+	int port;		/* RS_PLAN only */
+	int64_t start_ms;	/* RS_PLAN: when sk_tcpopen starts it */
+};
+
+struct rs_result {
+	enum rs_type type;
+	char query[RS_LINEMAX];
+	struct sk_err err;	/* kind SK_ERR_NONE: answered */
+	double ms;		/* time the lookup took */
+	char canon[SK_HOSTLEN];	/* RS_HOST: canonical name */
+	char name[SK_HOSTLEN];	/* RS_ADDR: the PTR name; RS_SERV/PROTO: name */
+	int fcrdns;		/* RS_ADDR: -1 unknown, 0 mismatch, 1 ok */
+	int number;		/* RS_SERV: port; RS_PROTO: protocol number */
+	char proto[16];		/* RS_SERV: "tcp" */
+	char alias[RS_MAXALIAS][64];
+	int nalias;
+	struct rs_addr addr[RS_MAXADDR];
+	int naddr;
+};
+
+/* query.c */
+int rs_name_check(const char *name, struct sk_err *e);
+enum rs_type rs_classify(const char *arg);
+void rs_query(struct rs_result *r, enum rs_type type, const char *q,
+    const char *service, const struct rs_opts *o);
+
+/* batch.c */
+int rs_line_parse(char *line, size_t len, const char **q, const char **serv);
+int rs_exitcode(const struct rs_result *r);
+int rs_batch(FILE *in, const char *name, const struct rs_opts *o);
+
+/* render.c */
+void rs_render(FILE *out, const struct rs_result *r, const struct rs_opts *o);
+
+#endif
