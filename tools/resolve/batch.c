@@ -21,6 +21,8 @@
  * (and *serv, or NULL) pointing into line, 0 for no query, -1 for a
  * line that cannot be one (NUL bytes, more than two words).
  */
+#define BLANK(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+
 int
 rs_line_parse(char *line, size_t len, const char **q, const char **serv)
 {
@@ -30,26 +32,23 @@ rs_line_parse(char *line, size_t len, const char **q, const char **serv)
 	*q = *serv = NULL;
 	if (memchr(line, '\0', len) != NULL)
 		return -1;
-	for (start = 0; start < len && (line[start] == ' ' ||
-	    line[start] == '\t'); start++)
+	for (start = 0; start < len && BLANK(line[start]); start++)
 		;
-	for (end = len; end > start && (line[end - 1] == ' ' ||
-	    line[end - 1] == '\t' || line[end - 1] == '\r' ||
-	    line[end - 1] == '\n'); end--)
+	for (end = len; end > start && BLANK(line[end - 1]); end--)
 		;
 	line[end] = '\0';
 	if (start == end || line[start] == '#')
 		return 0;
 	*q = line + start;
 	for (i = start; i < end; i++)
-		if (line[i] == ' ' || line[i] == '\t')
+		if (BLANK(line[i]))
 			break;
 	if (i == end)
 		return 1;
 	line[i] = '\0';
-	for (sp = line + i + 1; *sp == ' ' || *sp == '\t'; sp++)
+	for (sp = line + i + 1; BLANK(*sp); sp++)
 		;
-	if (strpbrk(sp, " \t") != NULL)
+	if (strpbrk(sp, " \t\r\n") != NULL)
 		return -1;
 	*serv = sp;
 	return 1;
