@@ -339,3 +339,24 @@ tmux_wait_for() {
 	tmux_wait_for "peer closed its side; you may still send"
 	tmux -S "$TMUX_SOCK" send-keys "~." Enter
 }
+
+@test "linechat -c shows the reply of a server that answers and closes at once" {
+	port=$(sk_free_port)
+	sk_server_start answer "$SK_TBIN/sk-answer" "$port" "-DENIED not from you"
+	sk_wait_port "$port"
+	# One line in one write: the server reads it whole, answers, closes.
+	run "$L" -c PING 127.0.0.1 "$port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-DENIED not from you"* ]]
+	# A megabyte it never reads: the connection is reset under our send;
+	# the reply is still shown, before the error.
+	big=$(head -c 100000 /dev/zero | tr '\0' a)
+	run "$L" -c "$big" -c "$big" -c "$big" -c "$big" -c "$big" -c "$big" \
+		-c "$big" -c "$big" -c "$big" -c "$big" -c "$big" -c "$big" \
+		127.0.0.1 "$port"
+	echo "${output:0:300}"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = $'-DENIED not from you\r' ]
+	[[ "${lines[1]}" == "linechat: "*": Connection reset by peer" ]]
+}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -152,6 +153,23 @@ lc_conn_write_all(struct lc_conn *c, const void *buf, size_t n,
 		lc_log_data(c->log, '>', buf, done);
 	if (rc == -1)
 		errno = e.code;
+	return rc;
+}
+
+int
+lc_conn_write_line(struct lc_conn *c, const char *text, size_t n,
+    const char *eol, int64_t deadline)
+{
+	size_t elen = strlen(eol);
+	char *buf;
+	int rc;
+
+	if ((buf = malloc(n + elen)) == NULL)
+		return -1;
+	memcpy(buf, text, n);
+	memcpy(buf + n, eol, elen);
+	rc = lc_conn_write_all(c, buf, n + elen, deadline);
+	free(buf);
 	return rc;
 }
 

@@ -52,6 +52,12 @@ ssize_t lc_conn_read_wait(struct lc_conn *c, void *buf, size_t n,
 int lc_conn_write_all(struct lc_conn *c, const void *buf, size_t n,
     int64_t deadline);
 
+/* text (n bytes) and eol in one write: a peer that answers the first
+ * segment and closes would reset the connection under a second one.
+ * 0, or -1 with errno (ENOMEM too). */
+int lc_conn_write_line(struct lc_conn *c, const char *text, size_t n,
+    const char *eol, int64_t deadline);
+
 /* Half-close our side (TLS: close_notify first). */
 int lc_conn_shutdown(struct lc_conn *c, int64_t deadline);
 

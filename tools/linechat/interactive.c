@@ -285,8 +285,7 @@ lc_interactive(struct lc_conn *c, const struct lc_opts *o)
 		}
 		if (line[0] == '~')	/* "~~text" sends "~text" */
 			line++, len--;
-		if (lc_conn_write_all(c, line, len, sk_deadline_in(10000)) == -1 ||
-		    lc_conn_write_all(c, eol, strlen(eol),
+		if (lc_conn_write_line(c, line, len, eol,
 		    sk_deadline_in(10000)) == -1) {
 			snprintf(msg, sizeof(msg), "send: %s", strerror(errno));
 			show(&a, msg, 1);
