@@ -54,7 +54,7 @@ listen_ai(const struct addrinfo *ai, int backlog, int dualstack,
 		    sk_addr_port(ai->ai_addr));
 		goto error;
 	}
-	if (listen(fd, backlog) == -1) {
+	if (ai->ai_socktype == SOCK_STREAM && listen(fd, backlog) == -1) {
 		sk_err_sys(e, "listen");
 		goto error;
 	}
@@ -64,28 +64,41 @@ error:
 	return -1;
 }
 
-int
-sk_listen(const char *host, const char *service, int backlog,
-    struct sk_err *e)
+/*
+ * The one listener behind sk_listen(), sk_listen_af() and sk_listen_udp().
+ * The wildcard under AF_UNSPEC is one dual-stack [::] socket, falling back
+ * to 0.0.0.0 on kernels booted without IPv6; under one family it is that
+ * family's wildcard only.
+ */
+static int
+listen_generic(const char *host, const char *service, int family,
+    int socktype, int backlog, struct sk_err *e)
 {
 	struct addrinfo *res, *ai;
 	struct sk_err local;
 	int fd = -1;
 
+	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
+		return sk_err_set(e, EAFNOSUPPORT, "listen: address family %d",
+		    family);
 	/* The fallback below looks at the error code even for NULL e. */
 	if (e == NULL)
 		e = &local;
 	if (is_wildcard(host)) {
-		/* One dual-stack [::] socket serves both families; fall back to
-		 * 0.0.0.0 on kernels booted without IPv6. */
-		if (sk_addr_resolve("::", service, AF_INET6, SOCK_STREAM,
-		    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == 0) {
-			fd = listen_ai(res, backlog, 1, e);
-			freeaddrinfo(res);
-			if (fd != -1 || e->code != EAFNOSUPPORT)
-				return fd;
+		if (family != AF_INET) {
+			if (sk_addr_resolve("::", service, AF_INET6, socktype,
+			    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == 0) {
+				fd = listen_ai(res, backlog,
+				    family == AF_UNSPEC, e);
+				freeaddrinfo(res);
+				if (fd != -1 || e->code != EAFNOSUPPORT ||
+				    family == AF_INET6)
+					return fd;
+			} else if (family == AF_INET6) {
+				return -1;
+			}
 		}
-		if (sk_addr_resolve("0.0.0.0", service, AF_INET, SOCK_STREAM,
+		if (sk_addr_resolve("0.0.0.0", service, AF_INET, socktype,
 		    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == -1)
 			return -1;
 		fd = listen_ai(res, backlog, 0, e);
@@ -94,13 +107,34 @@ sk_listen(const char *host, const char *service, int backlog,
 	}
 	/* A listener's host names this machine (/etc/hosts or a literal),
 	 * and sk_listen() has no deadline to pass on. */
-	if (sk_addr_resolve(host, service, AF_UNSPEC, SOCK_STREAM, AI_PASSIVE,
+	if (sk_addr_resolve(host, service, family, socktype, AI_PASSIVE,
 	    &res, SK_NEVER, e) == -1)
 		return -1;
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
 		fd = listen_ai(ai, backlog, 0, e);
 	freeaddrinfo(res);
 	return fd;
+}
+
+int
+sk_listen(const char *host, const char *service, int backlog,
+    struct sk_err *e)
+{
+	return listen_generic(host, service, AF_UNSPEC, SOCK_STREAM, backlog, e);
+}
+
+int
+sk_listen_af(const char *host, const char *service, int family, int backlog,
+    struct sk_err *e)
+{
+	return listen_generic(host, service, family, SOCK_STREAM, backlog, e);
+}
+
+int
+sk_listen_udp(const char *host, const char *service, int family,
+    struct sk_err *e)
+{
+	return listen_generic(host, service, family, SOCK_DGRAM, 0, e);
 }
 
 int

@@ -20,6 +20,18 @@ struct sk_err;
 int sk_listen(const char *host, const char *service, int backlog,
     struct sk_err *e);
 
+/* Same, for one address family: AF_INET or AF_INET6 listens on that
+ * family only (the wildcard is 0.0.0.0, or :: with IPV6_V6ONLY on);
+ * AF_UNSPEC is sk_listen().  Another family fails with EAFNOSUPPORT. */
+int sk_listen_af(const char *host, const char *service, int family,
+    int backlog, struct sk_err *e);
+
+/* A UDP socket bound to host/service (family as sk_listen_af(); the
+ * AF_UNSPEC wildcard is dual-stack), for a server that receives
+ * datagrams.  Returns the fd (blocking) or -1, errors as sk_listen(). */
+int sk_listen_udp(const char *host, const char *service, int family,
+    struct sk_err *e);
+
 /* Same, for a UNIX stream socket at path (an existing socket file is
  * replaced only if nothing accepts on it). */
 int sk_listen_unix(const char *path, int backlog, struct sk_err *e);

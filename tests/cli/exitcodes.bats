@@ -101,7 +101,7 @@ expect() {
 	port=$(sk_free_port)
 	sk_server_start silent nc -l 127.0.0.1 "$port"
 	sk_wait_port "$port"
-	expect 1 "" "$L" -w 2 -q 1 -c hello 127.0.0.1 "$port"
+	expect 1 "" "$L" -w 2 -i 1 -c hello 127.0.0.1 "$port"
 }
 
 @test "exit codes: whoisd, one row per kind" {

@@ -85,8 +85,10 @@ make_certs() {
 	start_whoisd
 	run "$L" -v -c reggers localhost "$WPORT"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"trying "*" port $WPORT ..."* ]]
-	[[ "$output" == *"connected to localhost.$WPORT ("* ]]
+	# The suite's one address form: 127.0.0.1:43, [::1]:43.
+	[[ "$output" == *"trying 127.0.0.1:$WPORT ..."* || "$output" == *"trying [::1]:$WPORT ..."* ]]
+	[[ "$output" == *"connected to localhost:$WPORT (127.0.0.1:$WPORT) in "* || "$output" == *"connected to localhost:$WPORT ([::1]:$WPORT) in "* ]]
+	[[ "$output" != *" port $WPORT"* && "$output" != *".$WPORT"* ]]
 }
 
 @test "linechat -c with no reply before -i exits 1" {
@@ -359,4 +361,83 @@ tmux_wait_for() {
 	[ "$status" -eq 3 ]
 	[ "${lines[0]}" = $'-DENIED not from you\r' ]
 	[[ "${lines[1]}" == "linechat: "*": Connection reset by peer" ]]
+}
+
+# Until something is bound to UDP port $1 (at most 5 s).
+wait_udp_port() {
+	local i
+	for i in $(seq 1 100); do
+		[ -n "$(ss -Hunl "sport = :$1")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "linechat -u -l listens on UDP and answers the first sender" {
+	port=$(sk_free_port)
+	sk_server_start udpl bash -c "echo pong | '$L' -u -l -v -q 1 127.0.0.1 $port"
+	wait_udp_port "$port"
+	[ -z "$(ss -Htnl "sport = :$port")" ]
+	run bash -c "echo ping | '$L' -u -i 1 127.0.0.1 $port"
+	echo "$output"
+	[[ "$output" == *pong* ]]
+	sleep 0.3
+	grep -q ping "$BATS_TEST_TMPDIR/udpl.out"
+	grep -q "^Connection received on 127.0.0.1:[0-9]*$" "$BATS_TEST_TMPDIR/udpl.err"
+}
+
+@test "linechat -l -U listens on a UNIX socket and removes it after" {
+	sock=$BATS_TEST_TMPDIR/l.sock
+	sk_server_start unixl "$L" -l --raw -U "$sock"
+	for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	ss -Hxl | grep -qF "$sock"
+	echo "over unix" | "$L" -q 1 -U "$sock"
+	for i in $(seq 1 100); do [ -e "$sock" ] || break; sleep 0.05; done
+	[ ! -e "$sock" ]
+	grep -q "over unix" "$BATS_TEST_TMPDIR/unixl.out"
+}
+
+@test "linechat -l -4 and -l -6 listen on that family only" {
+	port=$(sk_free_port)
+	sk_server_start v4 "$L" -l -4 -k --raw "$port"
+	sk_wait_port "$port"
+	run "$SK_TBIN/sk-connect" 127.0.0.1 "$port"
+	[ "$status" -eq 0 ]
+	run "$SK_TBIN/sk-connect" ::1 "$port"
+	[ "$status" -eq 3 ]
+	sk_server_stop v4
+	port=$(sk_free_port)
+	sk_server_start v6 "$L" -l -6 -k --raw "$port"
+	sk_wait_port "$port"
+	run "$SK_TBIN/sk-connect" ::1 "$port"
+	[ "$status" -eq 0 ]
+	run "$SK_TBIN/sk-connect" 127.0.0.1 "$port"
+	[ "$status" -eq 3 ]
+}
+
+@test "linechat refuses options that would be ignored, in one line, exit 2" {
+	while IFS='|' read -r args want; do
+		# shellcheck disable=SC2086
+		run "$L" $args </dev/null
+		echo "$args -> $status: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "linechat: $want"* ]]
+	done <<-'EOF2'
+	-k 127.0.0.1 7|-k: only with -l
+	-u -U /tmp/x|-u: not with -U
+	-u -l -k 7|-k: not with -u
+	-i 3 127.0.0.1 7|-i: only with -c or -u
+	--insecure 127.0.0.1 7|--insecure: only with --tls or --starttls
+	--ca /etc/hostname 127.0.0.1 7|--ca: only with --tls or --starttls
+	-4 -6 127.0.0.1 7|-4 and -6 exclude each other
+	-4 -U /tmp/x|-4/-6: not with -U
+	-l -s 127.0.0.1 7|-s: not with -l or -U
+	-l -w 3 7|-w: not with -l
+	-q 1 -c x 127.0.0.1 7|-q: pipe mode only
+	--fast 127.0.0.1 7|--fast: only with --replay
+	--lf --raw 127.0.0.1 7|--lf and --raw exclude each other
+	--tls --starttls smtp 127.0.0.1 7|--tls and --starttls exclude each other
+	--tls -u 127.0.0.1 7|--tls/--starttls: TCP client connections only
+	EOF2
 }

@@ -37,6 +37,54 @@ START_TEST(listen_wildcard_is_dual_stack)
 }
 END_TEST
 
+/* -4 / -6 listeners: the other family's clients are refused. */
+START_TEST(listen_af_wildcard_takes_one_family_only)
+{
+	static const struct { int family; const char *yes, *no; } t[] = {
+		{ AF_INET, "127.0.0.1", "::1" },
+		{ AF_INET6, "::1", "127.0.0.1" },
+	};
+	struct sk_err e;
+	char svc[16];
+	int i, lfd, fd;
+
+	for (i = 0; i < 2; i++) {
+		lfd = sk_listen_af(NULL, "0", t[i].family, 8, &e);
+		ck_assert_msg(lfd >= 0, "%d: %s", i, e.msg);
+		snprintf(svc, sizeof(svc), "%d", sk_local_port(lfd, &e));
+		fd = sk_tcpopen(t[i].yes, svc, NULL, &e);
+		ck_assert_msg(fd >= 0, "%d: %s: %s", i, t[i].yes, e.msg);
+		close(fd);
+		ck_assert_msg(sk_tcpopen(t[i].no, svc, NULL, &e) == -1,
+		    "%d: %s connected", i, t[i].no);
+		ck_assert_int_eq(e.code, ECONNREFUSED);
+		close(lfd);
+	}
+	ck_assert_int_eq(sk_listen_af(NULL, "0", AF_UNIX, 8, &e), -1);
+	ck_assert_int_eq(e.code, EAFNOSUPPORT);
+}
+END_TEST
+
+START_TEST(listen_udp_binds_a_datagram_socket)
+{
+	struct sk_err e;
+	struct sk_peer p;
+	char svc[16], buf[8];
+	int lfd = sk_listen_udp("127.0.0.1", "0", AF_UNSPEC, &e), fd;
+
+	ck_assert_msg(lfd >= 0, "%s", e.msg);
+	ck_assert_int_eq(sk_peer(lfd, &p, &e), 0);
+	ck_assert_int_eq(p.socktype, SOCK_DGRAM);
+	snprintf(svc, sizeof(svc), "%d", sk_local_port(lfd, &e));
+	fd = sk_udpopen("127.0.0.1", svc, NULL, &e);
+	ck_assert_msg(fd >= 0, "%s", e.msg);
+	ck_assert_int_eq(send(fd, "hi", 2, 0), 2);
+	ck_assert_int_eq(recv(lfd, buf, sizeof(buf), 0), 2);
+	close(fd);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(listen_port_in_use_names_address_and_port)
 {
 	struct sk_err e;
@@ -206,6 +254,8 @@ listen_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, listen_wildcard_is_dual_stack);
+	tcase_add_test(tc, listen_af_wildcard_takes_one_family_only);
+	tcase_add_test(tc, listen_udp_binds_a_datagram_socket);
 	tcase_add_test(tc, listen_port_in_use_names_address_and_port);
 	tcase_add_test(tc, listen_unix_replaces_only_stale_socket_files);
 	tcase_add_test(tc, listen_fds_reads_systemd_variables);

@@ -13,11 +13,14 @@
 #define LC_MAX_LINES 64
 
 struct lc_conn;
+struct sk_err;
 
 struct lc_opts {
 	int family;
+	int families;		/* how many of -4, -6 were given */
 	int verbose;
 	int connect_ms;		/* -w, 0: none beyond the kernel's */
+	int wait_set, idle_set;	/* -w, -i given */
 	const char *src;	/* -s */
 	int raw, lf, show_crlf;
 	int quit_secs;		/* -q, -1: wait for the peer to close */
@@ -36,6 +39,19 @@ struct lc_opts {
 	const char *host, *service;
 	int color;
 };
+
+/* NULL if the options make sense together, else why not, as a one-line
+ * message ("-k: only with -l").  interactive: the session will be one
+ * (stdin and stdout are terminals, no -c, -e, -f or --replay). */
+const char *lc_opts_conflict(const struct lc_opts *o, int interactive);
+
+/* The connection (open.c): connect as o says, or open the -l listener
+ * and take its next peer (UDP: the first datagram's sender; the socket
+ * itself is returned, connected to it).  fd, or -1 with e filled.  -v
+ * says each step on stderr. */
+int lc_connect(const struct lc_opts *o, struct sk_err *e);
+int lc_listen(const struct lc_opts *o, struct sk_err *e);
+int lc_accept(const struct lc_opts *o, int lfd, struct sk_err *e);
 
 /* Modes; each returns an exit code (io.h). */
 int lc_relay(struct lc_conn *c, const struct lc_opts *o);

@@ -89,26 +89,6 @@ secs(const char *what, const char *s, int max)
 	return v;
 }
 
-static void
-attempt(void *arg, enum sk_attempt_event ev, const struct sockaddr *sa,
-    socklen_t salen, int error, int64_t ms)
-{
-	char host[SK_ADDRSTRLEN];
-
-	sk_addr_ntop(sa, host, sizeof(host));
-	if (ev == SK_ATTEMPT_START)
-		fprintf(stderr, "trying %s port %d ...\n", host, sk_addr_port(sa));
-	else if (ev == SK_ATTEMPT_FAIL)
-		fprintf(stderr, "%s port %d: %s\n", host, sk_addr_port(sa),
-		    error == ECONNREFUSED ? "refused" : strerror(error));
-	else if (ev == SK_ATTEMPT_CANCEL)
-		fprintf(stderr, "%s port %d: abandoned after %lld ms\n", host,
-		    sk_addr_port(sa), (long long)ms);
-	else
-		fprintf(stderr, "connected to %s (%s) in %lld ms\n",
-		    (const char *)arg, host, (long long)ms);
-}
-
 /* Read a whole script file, bounded. */
 static char *
 slurp(const char *path, size_t *len)
@@ -133,45 +113,17 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* Open the connection the options ask for; exits on failure. */
+/* The next connection: the listener's next peer, or a new one; exits
+ * on failure. */
 static int
-open_conn(struct lc_opts *o, int *dgram, int *lfd)
+open_conn(const struct lc_opts *o, int *lfd)
 {
-	struct sk_connect_opts co = SK_CONNECT_OPTS_INIT;
 	struct sk_err e;
-	char label[SK_HOSTLEN + SK_SERVLEN + 2];
 	int fd;
 
-	co.family = o->family;
-	co.src_host = o->src;
-	*dgram = o->udp;
-	if (o->connect_ms > 0)
-		co.deadline = sk_deadline_in(o->connect_ms);
-	if (o->unix_path != NULL) {
-		fd = sk_unixopen(o->unix_path, SOCK_STREAM, &co, &e);
-	} else if (o->listen) {
-		if (*lfd < 0) {
-			*lfd = sk_listen(o->host, o->service, 8, &e);
-			if (*lfd == -1)
-				errx(sk_err_exitcode(&e), "%s", e.msg);
-			if (o->verbose)
-				fprintf(stderr, "listening on port %d\n",
-				    sk_local_port(*lfd, &e));
-		}
-		fd = accept(*lfd, NULL, NULL);
-		if (fd == -1)
-			err(LC_EXIT_NET, "accept");
-		return fd;
-	} else if (o->udp) {
-		fd = sk_udpopen(o->host, o->service, &co, &e);
-	} else {
-		snprintf(label, sizeof(label), "%s.%s", o->host, o->service);
-		if (o->verbose) {
-			co.on_attempt = attempt;
-			co.arg = label;
-		}
-		fd = sk_tcpopen(o->host, o->service, &co, &e);
-	}
+	if (o->listen && *lfd < 0 && (*lfd = lc_listen(o, &e)) == -1)
+		errx(sk_err_exitcode(&e), "%s", e.msg);
+	fd = o->listen ? lc_accept(o, *lfd, &e) : lc_connect(o, &e);
 	if (fd == -1)
 		errx(sk_err_exitcode(&e), "%s", e.msg);
 	return fd;
@@ -223,15 +175,15 @@ main(int argc, char **argv)
 	struct lc_transcript *replay = NULL;
 	struct lc_conn c;
 	struct sk_err e;
-	const char *term = getenv("TERM");
-	int ch, fd, dgram, lfd = -1, rc, nargs;
+	const char *term = getenv("TERM"), *why;
+	int ch, fd, lfd = -1, rc, nargs;
 
 	setlocale(LC_CTYPE, "");
 	while ((ch = getopt_long(argc, argv, "46Vc:e:f:hi:klq:s:U:uvw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case '4': o.family = AF_INET; break;
-		case '6': o.family = AF_INET6; break;
+		case '4': o.family = AF_INET; o.families++; break;
+		case '6': o.family = AF_INET6; o.families++; break;
 		case 'V':
 			printf("linechat (sockkit) %s\n", SK_VERSION);
 			return 0;
@@ -244,7 +196,10 @@ main(int argc, char **argv)
 		case 'e': o.script_expr = optarg; break;
 		case 'f': o.script_file = optarg; break;
 		case 'h': usage(1); break;
-		case 'i': o.idle_ms = secs("-i", optarg, 86400) * 1000; break;
+		case 'i':
+			o.idle_ms = secs("-i", optarg, 86400) * 1000;
+			o.idle_set = 1;
+			break;
 		case 'k': o.keep = 1; break;
 		case 'l': o.listen = 1; break;
 		case 'q': o.quit_secs = secs("-q", optarg, 86400); break;
@@ -252,7 +207,10 @@ main(int argc, char **argv)
 		case 'U': o.unix_path = optarg; break;
 		case 'u': o.udp = 1; break;
 		case 'v': o.verbose++; break;
-		case 'w': o.connect_ms = secs("-w", optarg, 86400) * 1000; break;
+		case 'w':
+			o.connect_ms = secs("-w", optarg, 86400) * 1000;
+			o.wait_set = 1;
+			break;
 		case OPT_CA: o.ca_file = optarg; break;
 		case OPT_FAST: o.fast = 1; break;
 		case OPT_INSECURE: o.insecure = 1; break;
@@ -281,8 +239,6 @@ main(int argc, char **argv)
 	if (o.service != NULL && sk_port_parse(o.service, o.udp ? "udp" : "tcp",
 	    &e) == -1)
 		errx(LC_EXIT_USAGE, "%s", e.msg);
-	if ((o.tls || o.starttls) && (o.udp || o.listen || o.unix_path))
-		errx(LC_EXIT_USAGE, "--tls/--starttls: TCP client connections only");
 	if (o.starttls != NULL && !starttls_known(o.starttls))
 		errx(LC_EXIT_USAGE, "--starttls %s: unknown protocol (smtp, imap, "
 		    "pop3)", o.starttls);
@@ -290,6 +246,10 @@ main(int argc, char **argv)
 		err(LC_EXIT_USAGE, "--ca %s", o.ca_file);
 	if (!!o.script_file + !!o.script_expr + !!o.replay_path + (o.nlines > 0) > 1)
 		errx(LC_EXIT_USAGE, "-c, -e, -f and --replay exclude each other");
+	if ((why = lc_opts_conflict(&o, isatty(0) && isatty(1) &&
+	    o.nlines == 0 && o.script_file == NULL && o.script_expr == NULL &&
+	    o.replay_path == NULL)) != NULL)
+		errx(LC_EXIT_USAGE, "%s", why);
 	o.color = o.color == 0 && isatty(1) && getenv("NO_COLOR") == NULL &&
 	    term != NULL && strcmp(term, "dumb") != 0;
 
@@ -315,8 +275,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	do {
-		fd = open_conn(&o, &dgram, &lfd);
-		if (lc_conn_init(&c, fd, dgram, &e) == -1)
+		fd = open_conn(&o, &lfd);
+		if (lc_conn_init(&c, fd, o.udp, &e) == -1)
 			errx(sk_err_exitcode(&e), "%s", e.msg);
 		if (o.log_path != NULL) {
 			c.log = lc_log_open(o.log_path, o.host ? o.host :
@@ -336,8 +296,10 @@ main(int argc, char **argv)
 		c.log = NULL;
 		lc_conn_close(&c);
 	} while (o.listen && o.keep);
-	if (lfd >= 0)
+	if (lfd >= 0 && lfd != fd)
 		close(lfd);
+	if (o.listen && o.unix_path != NULL && o.unix_path[0] != '@')
+		unlink(o.unix_path);
 	lc_script_free(script);
 	lc_transcript_free(replay);
 	return rc;
