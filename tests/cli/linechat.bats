@@ -441,3 +441,59 @@ wait_udp_port() {
 	--tls -u 127.0.0.1 7|--tls/--starttls: TCP client connections only
 	EOF2
 }
+
+@test "linechat -q 0 exits at the end of stdin without spinning" {
+	port=$(sk_free_port)
+	# A peer that keeps the connection open, silent, for 4 s.
+	sk_server_start mute bash -c "sleep 4 | '$L' -l --raw 127.0.0.1 $port"
+	sk_wait_port "$port"
+	run /usr/bin/time -f 'time %e %U %S' bash -c "echo hi | '$L' -q 0 127.0.0.1 $port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r _ wall user sys <<<"$(grep '^time ' <<<"$output")"
+	# Bounded: well under the peer's 4 s, and next to no CPU.
+	awk -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { exit !(w < 1.5 && u + s < 0.3) }'
+}
+
+@test "linechat takes HOST:PORT and [v6]:PORT as one argument, like nc users type" {
+	start_whoisd
+	run "$L" -c reggers "127.0.0.1:$WPORT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Full Name: Quinton, Reg"* ]]
+	port=$(sk_free_port)
+	sk_server_start v6 "$L" -l -k --raw "[::1]:$port"
+	sk_wait_port "$port"
+	echo "over v6" | "$L" -q 1 "[::1]:$port"
+	sleep 0.3
+	grep -q "over v6" "$BATS_TEST_TMPDIR/v6.out"
+	run "$L" example.org
+	[ "$status" -eq 2 ]
+	[[ "$output" == "linechat: example.org: no port"* ]]
+}
+
+@test "linechat -e with a program path says -e is a chat script, at once" {
+	printf "'' PING\n" >"$BATS_TEST_TMPDIR/s.chat"
+	start=$(sk_ms)
+	run "$L" -e /bin/cat 127.0.0.1 7
+	[ "$status" -eq 2 ]
+	[[ "$output" == "linechat: -e /bin/cat: -e takes a chat script, not a program"* ]]
+	run "$L" -e "$BATS_TEST_TMPDIR/s.chat" 127.0.0.1 7
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"use -f $BATS_TEST_TMPDIR/s.chat"* ]]
+	[ $(( $(sk_ms) - start )) -lt 2000 ]
+	# A one-word script that is not a path still runs.
+	start_redis
+	run "$L" -e "''" 127.0.0.1 "$RPORT"
+	[ "$status" -eq 0 ]
+}
+
+@test "linechat -v -l names the address it listens on and the peer that connected" {
+	port=$(sk_free_port)
+	sk_server_start lv "$L" -v -l --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	echo hi | "$L" -q 1 127.0.0.1 "$port"
+	sleep 0.3
+	cat "$BATS_TEST_TMPDIR/lv.err"
+	grep -qx "Listening on 127.0.0.1:$port" "$BATS_TEST_TMPDIR/lv.err"
+	grep -qx "Connection received on 127.0.0.1:[0-9]*" "$BATS_TEST_TMPDIR/lv.err"
+}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockkit/addr.h"
@@ -39,9 +40,9 @@ usage(int ok)
 	    "                [-q secs] [-s addr] [-w secs] [--ca file] [--fast]\n"
 	    "                [--insecure] [--lf] [--log file] [--raw]\n"
 	    "                [--replay file] [--show-crlf] [--starttls proto]\n"
-	    "                [--tls] host service\n"
-	    "       linechat -l [-k] [options] [addr] service\n"
-	    "       linechat -U path [options]\n");
+	    "                [--tls] host service | host:service\n"
+	    "       linechat -l [-k] [options] [addr] service | addr:service\n"
+	    "       linechat [-l] -U path [options]\n");
 	exit(ok ? SK_EXIT_OK : LC_EXIT_USAGE);
 }
 
@@ -87,6 +88,53 @@ secs(const char *what, const char *s, int max)
 	if (errstr != NULL)
 		errx(LC_EXIT_USAGE, "%s %s: %s (0-%d)", what, s, errstr, max);
 	return v;
+}
+
+/*
+ * One argument: HOST:PORT or [v6]:PORT, as nc users type; with -l also
+ * a bare PORT or :PORT.  A host without a port is a usage error.
+ */
+static void
+split_target(struct lc_opts *o, const char *arg)
+{
+	static char host[SK_HOSTLEN], serv[SK_SERVLEN];
+	struct sk_err e;
+
+	if (sk_addr_split(arg, o->listen ? 0 : SK_SPLIT_BARE_HOST, host, serv,
+	    &e) == -1)
+		errx(LC_EXIT_USAGE, "%s", e.msg);
+	if (serv[0] == '\0')
+		errx(LC_EXIT_USAGE, "%s: no port (give HOST PORT or HOST:PORT)",
+		    arg);
+	o->host = host[0] != '\0' ? host : NULL;
+	o->service = serv;
+	if (!o->listen && o->host == NULL)
+		errx(LC_EXIT_USAGE, "%s: no host (give HOST PORT or HOST:PORT)",
+		    arg);
+}
+
+/*
+ * ncat's -e runs a program; ours is a chat script.  A script that is one
+ * word shaped like a path would only wait 45 s for that text: say why
+ * instead.
+ */
+static void
+check_not_program(const char *script)
+{
+	struct stat st;
+
+	if (strpbrk(script, " \t\n'\"") != NULL || (script[0] != '/' &&
+	    strncmp(script, "./", 2) != 0 && strncmp(script, "../", 3) != 0))
+		return;
+	if (stat(script, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0111) != 0)
+		errx(LC_EXIT_USAGE, "-e %s: -e takes a chat script, not a "
+		    "program to run (linechat runs no programs)", script);
+	if (stat(script, &st) == 0 && S_ISREG(st.st_mode))
+		errx(LC_EXIT_USAGE, "-e %s: -e takes a chat script; for a "
+		    "script file use -f %s", script, script);
+	errx(LC_EXIT_USAGE, "-e %s: -e takes a chat script (expect send "
+	    "...), not a path", script);
 }
 
 /* Read a whole script file, bounded. */
@@ -176,7 +224,7 @@ main(int argc, char **argv)
 	struct lc_conn c;
 	struct sk_err e;
 	const char *term = getenv("TERM"), *why;
-	int ch, fd, lfd = -1, rc, nargs;
+	int ch, fd, lfd = -1, rc;
 
 	setlocale(LC_CTYPE, "");
 	while ((ch = getopt_long(argc, argv, "46Vc:e:f:hi:klq:s:U:uvw:", longopts,
@@ -227,14 +275,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	nargs = o.unix_path ? 0 : o.listen ? (argc == 1 ? 1 : 2) : 2;
-	if (argc != nargs)
+	if (argc > (o.unix_path != NULL ? 0 : 2) || (argc == 0 &&
+	    o.unix_path == NULL))
 		usage(0);
-	if (o.listen && argc == 1) {
-		o.service = argv[0];
-	} else if (argc == 2) {
+	if (argc == 2) {
 		o.host = argv[0];
 		o.service = argv[1];
+	} else if (argc == 1) {
+		split_target(&o, argv[0]);
 	}
 	if (o.service != NULL && sk_port_parse(o.service, o.udp ? "udp" : "tcp",
 	    &e) == -1)
@@ -255,6 +303,8 @@ main(int argc, char **argv)
 
 	/* Everything that can be wrong with the input is found before any
 	 * connection is made. */
+	if (o.script_expr != NULL)
+		check_not_program(o.script_expr);
 	if (o.script_file != NULL || o.script_expr != NULL) {
 		size_t len;
 		char *text = o.script_file ? slurp(o.script_file, &len) :

@@ -215,7 +215,7 @@ lc_relay(struct lc_conn *c, const struct lc_opts *o)
 	static char rbuf[BUFSZ], in[BUFSZ];
 	struct pollfd pfd[2];
 	int64_t quit_at = SK_NEVER;
-	int last_cr = 0, rc = LC_EXIT_OK, timeout;
+	int last_cr = 0, rc = LC_EXIT_OK, held;
 	ssize_t n;
 
 	if (o->raw && c->tls == NULL && !c->dgram) {
@@ -233,13 +233,15 @@ lc_relay(struct lc_conn *c, const struct lc_opts *o)
 		pfd[1].events = c->rd_eof ? 0 : lc_conn_rd_events(c);
 		if (up.len > up.off)
 			pfd[1].events |= lc_conn_wr_events(c);
-		/* TLS may hold decrypted data already: then do not sleep. */
-		timeout = !c->rd_eof && lc_conn_rd_events(c) == 0 ? 0 :
-		    sk_deadline_left(quit_at);
+		/* TLS may hold decrypted data already: then do not sleep.
+		 * Otherwise nothing ready means the -q (or UDP idle) time is
+		 * up, even when that time is 0: -q 0 must not spin. */
+		held = !c->rd_eof && lc_conn_rd_events(c) == 0;
 		if (pfd[1].events == 0)
 			pfd[1].fd = -1;
-		if (poll(pfd, 2, timeout) == 0 && timeout != 0)
-			break;		/* -q (or UDP idle) time is up */
+		if (poll(pfd, 2, held ? 0 : sk_deadline_left(quit_at)) == 0 &&
+		    !held)
+			break;
 		if (pfd[0].revents) {
 			n = read(0, in, sizeof(in));
 			if (n > 0 && c->dgram && !o->raw) {
