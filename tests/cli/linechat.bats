@@ -497,3 +497,22 @@ wait_udp_port() {
 	grep -qx "Listening on 127.0.0.1:$port" "$BATS_TEST_TMPDIR/lv.err"
 	grep -qx "Connection received on 127.0.0.1:[0-9]*" "$BATS_TEST_TMPDIR/lv.err"
 }
+
+@test "linechat warns once when piped stdin is binary without --raw" {
+	printf 'GIF89a\0\1\2\n\377\376 more\n' >"$BATS_TEST_TMPDIR/bin"
+	port=$(sk_free_port)
+	sk_server_start sink "$L" -l -k --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	run bash -c "'$L' -q 0 127.0.0.1 $port <'$BATS_TEST_TMPDIR/bin' 2>'$BATS_TEST_TMPDIR/err'"
+	[ "$status" -eq 0 ]
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$(grep -c . "$BATS_TEST_TMPDIR/err")" -eq 1 ]
+	grep -q "^linechat: stdin: NUL byte at byte 6: not text; LF is sent as CRLF, --raw passes bytes unchanged$" "$BATS_TEST_TMPDIR/err"
+	# Invalid UTF-8 (Latin-1) is told too; text, --raw and --lf are not.
+	printf 'caf\351\n' | "$L" -q 0 127.0.0.1 "$port" 2>"$BATS_TEST_TMPDIR/err"
+	grep -q "invalid UTF-8 at byte 3" "$BATS_TEST_TMPDIR/err"
+	printf 'caf\303\251\n' | "$L" -q 0 127.0.0.1 "$port" 2>"$BATS_TEST_TMPDIR/err"
+	"$L" --raw -q 0 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/bin" 2>>"$BATS_TEST_TMPDIR/err"
+	"$L" --lf -q 0 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/bin" 2>>"$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}

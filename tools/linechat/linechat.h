@@ -53,6 +53,14 @@ int lc_connect(const struct lc_opts *o, struct sk_err *e);
 int lc_listen(const struct lc_opts *o, struct sk_err *e);
 int lc_accept(const struct lc_opts *o, int lfd, struct sk_err *e);
 
+/* Whether n bytes look like text (text.c): LC_TEXT_OK, or LC_TEXT_NUL /
+ * LC_TEXT_BADUTF8 with *off the offset of the first NUL byte or of the
+ * first byte that is not valid UTF-8 (per sk_utf8_len(): overlong forms,
+ * surrogates and code points past U+10FFFF are not).  A sequence cut by the end of buf
+ * is fine: it may go on in the next block. */
+enum { LC_TEXT_OK, LC_TEXT_NUL, LC_TEXT_BADUTF8 };
+int lc_text_check(const void *buf, size_t n, size_t *off);
+
 /* Modes; each returns an exit code (io.h). */
 int lc_relay(struct lc_conn *c, const struct lc_opts *o);
 int lc_oneshot(struct lc_conn *c, const struct lc_opts *o);

@@ -207,6 +207,27 @@ end:
 	return rc;
 }
 
+/*
+ * Text is converted (LF to CRLF); a binary file piped the same way would
+ * arrive changed.  Say so once, from the first block: a NUL byte or
+ * invalid UTF-8 there means it is not text typed for a line protocol.
+ */
+static void
+check_binary(const struct lc_conn *c, const struct lc_opts *o,
+    const char *buf, size_t n)
+{
+	size_t off;
+	int kind;
+
+	if (o->raw || o->lf || c->dgram || isatty(0))
+		return;
+	if ((kind = lc_text_check(buf, n, &off)) == LC_TEXT_OK)
+		return;
+	fprintf(stderr, "linechat: stdin: %s at byte %zu: not text; LF is "
+	    "sent as CRLF, --raw passes bytes unchanged\n",
+	    kind == LC_TEXT_NUL ? "NUL byte" : "invalid UTF-8", off);
+}
+
 int
 lc_relay(struct lc_conn *c, const struct lc_opts *o)
 {
@@ -215,7 +236,7 @@ lc_relay(struct lc_conn *c, const struct lc_opts *o)
 	static char rbuf[BUFSZ], in[BUFSZ];
 	struct pollfd pfd[2];
 	int64_t quit_at = SK_NEVER;
-	int last_cr = 0, rc = LC_EXIT_OK, held;
+	int last_cr = 0, rc = LC_EXIT_OK, held, first = 1;
 	ssize_t n;
 
 	if (o->raw && c->tls == NULL && !c->dgram) {
@@ -244,6 +265,10 @@ lc_relay(struct lc_conn *c, const struct lc_opts *o)
 			break;
 		if (pfd[0].revents) {
 			n = read(0, in, sizeof(in));
+			if (n > 0 && first)
+				check_binary(c, o, in, (size_t)n);
+			if (n > 0)
+				first = 0;
 			if (n > 0 && c->dgram && !o->raw) {
 				if (send_lines(c, &dl, in, (size_t)n, 0) == -1) {
 					lc_warn_net(o, "send");
