@@ -516,3 +516,14 @@ wait_udp_port() {
 	"$L" --lf -q 0 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/bin" 2>>"$BATS_TEST_TMPDIR/err"
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
+
+@test "linechat -v traces a chat script's expects and sends with times, like chat -v" {
+	start_redis
+	run "$L" -v -e "'' PING +PONG 'GET nokey' ~/^\\\$-1/" 127.0.0.1 "$RPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'linechat: '[0-9]*' ms: send "PING"'* ]]
+	[[ "$output" == *'linechat: '[0-9]*' ms: expect "+PONG"'* ]]
+	[[ "$output" == *'linechat: '[0-9]*' ms: got "+PONG" in '[0-9]*' ms'* ]]
+	[[ "$output" == *'ms: got "~/^\$-1/" in '* ]]
+}

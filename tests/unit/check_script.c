@@ -581,6 +581,29 @@ START_TEST(run_pauses_split_writes_and_sleep)
 }
 END_TEST
 
+/* The -v trace with its times made "N ms", so it can be compared. */
+static void
+unstamp(char *s)
+{
+	char *p = s, *q = s;
+
+	while (*p != '\0') {
+		if (*p >= '0' && *p <= '9') {
+			char *d = p;
+
+			while (*d >= '0' && *d <= '9')
+				d++;
+			if (strncmp(d, " ms", 3) == 0) {
+				*q++ = 'N';
+				p = d;
+				continue;
+			}
+		}
+		*q++ = *p++;
+	}
+	*q = '\0';
+}
+
 START_TEST(run_verbose_hides_quiet_sends)
 {
 	static const struct chunk c[] = { CH(2, "+OK\r\n") };
@@ -589,9 +612,68 @@ START_TEST(run_verbose_hides_quiet_sends)
 
 	o.verbose = 1;
 	ck_assert_int_eq(RUN(&f, "'' 'user x' '' 'pass secret\\q' +OK", c, &o), 0);
-	ck_assert_str_eq(f.said, "linechat: send \"user x\"\n"
-	    "linechat: send \"??????\"\n" "linechat: expect \"+OK\"\n");
+	unstamp(f.said);
+	ck_assert_str_eq(f.said, "linechat: N ms: send \"user x\"\n"
+	    "linechat: N ms: send \"??????\"\n"
+	    "linechat: N ms: expect \"+OK\"\n"
+	    "linechat: N ms: got \"+OK\" in N ms\n");
 	ck_assert_str_eq(f.out, "user x\r\npass secret\r\n");
+}
+END_TEST
+
+/* A peer that answers after 300 ms. */
+static ssize_t
+slow_read(void *arg, void *buf, size_t n, int64_t deadline)
+{
+	struct fake *f = arg;
+
+	if (f->i++ > 0)
+		return 0;
+	sk_sleep_until(sk_deadline_in(300));
+	memcpy(buf, "+OK\r\n", 5);
+	return 5;
+}
+
+START_TEST(run_verbose_traces_expects_sends_and_timeouts_with_times)
+{
+	static const struct chunk c[] = { CH(2, "+OK\r\n") };
+	struct lc_script_opts o = { 0 };
+	struct fake f;
+	struct lc_io io = { &f, slow_read, fake_write, NULL, fake_say };
+	struct lc_script *s;
+	struct sk_err e;
+	unsigned got_ms, at_ms;
+	const char *p;
+
+	o.verbose = 1;
+	memset(&f, 0, sizeof(f));
+	s = lc_script_parse("'' x +OK", 8, "t", &e);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(lc_script_run(s, &io, &o), 0);
+	lc_script_free(s);
+	/* The expect waited for the peer's 300 ms: both times say so. */
+	p = strstr(f.said, "linechat: ");
+	p = p != NULL ? strstr(p + 1, "linechat: ") : NULL;
+	p = p != NULL ? strstr(p + 1, "linechat: ") : NULL;
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p, "linechat: %u ms: got \"+OK\" in %u ms",
+	    &at_ms, &got_ms), 2);
+	ck_assert_uint_ge(got_ms, 250);
+	ck_assert_uint_lt(got_ms, 2000);
+	ck_assert_uint_ge(at_ms, got_ms);
+	unstamp(f.said);
+	ck_assert_str_eq(f.said, "linechat: N ms: send \"x\"\n"
+	    "linechat: N ms: expect \"+OK\"\n"
+	    "linechat: N ms: got \"+OK\" in N ms\n");
+	/* A sub-expect: the timeout and the alternate send are traced. */
+	ck_assert_int_eq(RUN(&f, "'' x NEVER-again-+OK", c, &o), 0);
+	unstamp(f.said);
+	ck_assert_str_eq(f.said, "linechat: N ms: send \"x\"\n"
+	    "linechat: N ms: expect \"NEVER\"\n"
+	    "linechat: N ms: \"NEVER\": timed out after N ms\n"
+	    "linechat: N ms: send \"again\"\n"
+	    "linechat: N ms: expect \"+OK\"\n"
+	    "linechat: N ms: got \"+OK\" in N ms\n");
 }
 END_TEST
 
@@ -624,6 +706,7 @@ script_suite(void)
 	tcase_add_test(tc, run_timeout_holds_against_a_peer_that_never_pauses);
 	tcase_add_test(tc, run_pauses_split_writes_and_sleep);
 	tcase_add_test(tc, run_verbose_hides_quiet_sends);
+	tcase_add_test(tc, run_verbose_traces_expects_sends_and_timeouts_with_times);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -206,6 +206,7 @@ run(struct lc_conn *c, struct lc_opts *o, struct lc_script *script,
 		struct lc_script_opts so = { 0 };
 
 		so.eol = o->raw ? "" : o->lf ? "\n" : "\r\n";
+		so.verbose = o->verbose;
 		return lc_script_run(script, &io, &so);
 	}
 	if (o->nlines > 0)

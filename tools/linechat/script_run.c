@@ -40,6 +40,7 @@ struct run {
 	const char *eol;
 	size_t eollen;
 	int64_t timeout_ms;
+	int64_t t0;		/* start of the run, for -v timings */
 	int echo;
 	/* win[0..len) is unconsumed data; [0..scanned) has been searched
 	 * for the current expect, [0..rfed) given to the REPORT scanner. */
@@ -83,6 +84,27 @@ say(struct run *r, const char *fmt, ...)
 		memcpy(buf + n - 4, "...\n", 4);
 	}
 	r->io->say(r->io->arg, buf, (size_t)n);
+}
+
+/* -v: chat(8)'s trace, each line stamped with the time since the start
+ * of the script. */
+static void
+trace(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+trace(struct run *r, const char *fmt, ...)
+{
+	char buf[900];
+	va_list ap;
+
+	if (!r->o->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	say(r, "linechat: %lld ms: %s\n", (long long)(sk_now_ms() - r->t0),
+	    buf);
 }
 
 /* b[0..n) made printable into out (cap bytes), "..." when cut.  Script
@@ -293,22 +315,28 @@ static int
 wait_for1(struct run *r, const struct lc_str *want)
 {
 	char shown[256];
-	int64_t deadline;
+	int64_t deadline, start = sk_now_ms();
 	size_t room, drop;
 	ssize_t n;
 	int rc;
 
-	if (r->o->verbose)
-		say(r, "linechat: expect \"%s\"\n",
-		    vis(want->src, strlen(want->src), shown, sizeof(shown), 1));
+	vis(want->src, strlen(want->src), shown, sizeof(shown), 1);
+	trace(r, "expect \"%s\"", shown);
 	r->scanned = 0;
 	deadline = sk_deadline_in(r->timeout_ms);
 	for (;;) {
-		if ((rc = search(r, want)) != NOTFOUND)
+		if ((rc = search(r, want)) != NOTFOUND) {
+			if (rc == 0)
+				trace(r, "got \"%s\" in %lld ms", shown,
+				    (long long)(sk_now_ms() - start));
 			return rc;
+		}
 		/* Even a peer that never pauses must not outlast TIMEOUT. */
-		if (sk_deadline_passed(deadline))
+		if (sk_deadline_passed(deadline)) {
+			trace(r, "\"%s\": timed out after %lld ms", shown,
+			    (long long)(sk_now_ms() - start));
 			return TIMEDOUT;
+		}
 		room = r->cap - r->len;
 		if (room < r->rdsize) {
 			drop = r->rdsize - room;
@@ -323,12 +351,14 @@ wait_for1(struct run *r, const struct lc_str *want)
 			r->win[r->len] = '\0';
 			continue;
 		}
-		vis(want->src, strlen(want->src), shown, sizeof(shown), 1);
 		if (n == 0)
 			say(r, "linechat: peer closed while waiting for \"%s\"\n",
 			    shown);
-		else if (errno == ETIMEDOUT)
+		else if (errno == ETIMEDOUT) {
+			trace(r, "\"%s\": timed out after %lld ms", shown,
+			    (long long)(sk_now_ms() - start));
 			return TIMEDOUT;
+		}
 		else
 			say(r, "linechat: read while waiting for \"%s\": %s\n",
 			    shown, strerror(errno));
@@ -373,8 +403,8 @@ send_str(struct run *r, const struct lc_str *s)
 	int rc;
 
 	if (r->o->verbose)
-		say(r, "linechat: send \"%s\"\n", s->flags & STR_QUIET ?
-		    "??????" : vis(s->b, s->n, shown, sizeof(shown), 0));
+		trace(r, "send \"%s\"", s->flags & STR_QUIET ? "??????" :
+		    vis(s->b, s->n, shown, sizeof(shown), 0));
 	for (i = 0; i < s->npause; i++) {
 		if (put(r, s->b + off, s->pause[i].off - off) < 0)
 			return LC_EXIT_NET;
@@ -496,6 +526,7 @@ lc_script_run(const struct lc_script *s, const struct lc_io *io,
 	r->timeout_ms = (int64_t)(o->timeout > 0 ? o->timeout :
 	    LC_SCRIPT_TIMEOUT) * 1000;
 	r->echo = o->echo;
+	r->t0 = sk_now_ms();
 	r->bol = 1;
 	r->cap = o->window == 0 ? LC_SCRIPT_WINDOW : o->window;
 	if (r->cap < LC_SCRIPT_MINWINDOW)
