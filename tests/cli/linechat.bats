@@ -527,3 +527,54 @@ wait_udp_port() {
 	[[ "$output" == *'linechat: '[0-9]*' ms: got "+PONG" in '[0-9]*' ms'* ]]
 	[[ "$output" == *'ms: got "~/^\$-1/" in '* ]]
 }
+
+@test "linechat --replay --ignore leaves a changing HTTP Date: out of the comparison" {
+	sk_require_cmd python3
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo hello >"$BATS_TEST_TMPDIR/www/index.txt"
+	port=$(sk_free_port)
+	sk_server_start http python3 -m http.server --bind 127.0.0.1 \
+		--directory "$BATS_TEST_TMPDIR/www" "$port"
+	sk_wait_port "$port"
+	printf 'GET /index.txt HTTP/1.0\n\n' |
+		"$L" -q 2 --log "$BATS_TEST_TMPDIR/h.log" 127.0.0.1 "$port"
+	grep -q '< Date: ' "$BATS_TEST_TMPDIR/h.log"
+	sleep 1.1	# the next answer has another Date:
+	run "$L" --replay "$BATS_TEST_TMPDIR/h.log" 127.0.0.1 "$port"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"replay: differs at transcript line "*" GMT"* ]]
+	run "$L" --replay "$BATS_TEST_TMPDIR/h.log" --ignore 'Date: [^\r]*' \
+		--ignore '^Server: .*' 127.0.0.1 "$port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# What is not ignored still counts.
+	echo changed >"$BATS_TEST_TMPDIR/www/index.txt"
+	run "$L" --replay "$BATS_TEST_TMPDIR/h.log" --ignore 'Date: .*' 127.0.0.1 "$port"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	run "$L" --ignore 'x*' --replay "$BATS_TEST_TMPDIR/h.log" 127.0.0.1 "$port"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "linechat: --ignore x*: matches the empty string" ]]
+	run "$L" --ignore Date 127.0.0.1 "$port"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "linechat: --ignore: only with --replay" ]]
+}
+
+@test "linechat --stats sums up bytes each way and the duration on stderr" {
+	start_redis
+	run bash -c "printf 'PING\n' | '$L' --stats -q 1 127.0.0.1 $RPORT 2>'$BATS_TEST_TMPDIR/err'"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'+PONG\r' ]
+	cat "$BATS_TEST_TMPDIR/err"
+	grep -Eqx 'linechat: sent 6 bytes, received 7 bytes in [0-9]+\.[0-9]{3} s' "$BATS_TEST_TMPDIR/err"
+	# One-shot, and --raw through splice, count the same way.
+	run "$L" --stats -c PING 127.0.0.1 "$RPORT"
+	[[ "$output" == *"linechat: sent 6 bytes, received 7 bytes in "* ]]
+	head -c 100000 /dev/zero >"$BATS_TEST_TMPDIR/z"
+	port=$(sk_free_port)
+	sk_server_start sink "$L" -l --raw 127.0.0.1 "$port"
+	sk_wait_port "$port"
+	"$L" --raw --stats -q 0 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/z" 2>"$BATS_TEST_TMPDIR/err"
+	grep -q "sent 100000 bytes, received 0 bytes" "$BATS_TEST_TMPDIR/err"
+}

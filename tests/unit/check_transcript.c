@@ -482,6 +482,10 @@ static const char redis[] = HDR
     "31 < $1\\r\\n\n"
     "31 < v\\r\\n\n";
 
+/* --ignore patterns for the next replay() calls. */
+static const regex_t *ignore;
+static size_t nignore;
+
 /* Replay text against steps; returns the exit code, *msg what it said. */
 static int
 replay(const char *text, struct fake *f, int fast, int64_t idle,
@@ -501,6 +505,8 @@ replay(const char *text, struct fake *f, int fast, int64_t idle,
 	o.fast = fast;
 	o.idle_ms = idle;
 	o.tail_ms = tail;
+	o.ignore = ignore;
+	o.nignore = nignore;
 	f->ready_at = -1;
 	f->t0 = sk_now_ms();
 	ck_assert_ptr_nonnull(rep = open_memstream(msg, &len));
@@ -711,6 +717,103 @@ START_TEST(replay_exits_3_on_a_read_error)
 }
 END_TEST
 
+/* Lines: 2 '>', 3-7 '<' (Date: is line 4). */
+static const char http[] = HDR
+    "0 > GET / HTTP/1.0\\r\\n\\r\\n\n"
+    "1 < HTTP/1.0 200 OK\\r\\n\n"
+    "1 < Date: Mon, 01 Dec 2026 10:00:00 GMT\\r\\n\n"
+    "1 < Content-Length: 3\\r\\n\n"
+    "1 < \\r\\n\n"
+    "1 < ok\\n\n";
+
+START_TEST(replay_ignore_leaves_a_changing_field_out_of_the_comparison)
+{
+	static const struct {
+		const char *reply;
+		const char *pattern;	/* NULL: no --ignore */
+		int rc;
+		const char *msg;
+	} t[] = {
+		{ "HTTP/1.0 200 OK\r\nDate: Tue, 02 Dec 2026 11:22:33 GMT\r\n"
+		  "Content-Length: 3\r\n\r\nok\n", NULL, LC_EXIT_NOREPLY,
+		  "replay: differs at transcript line 4, byte 6: expected "
+		  "\"0 200 OK\\r\\nDate: Mon, 01 Dec 2026 10:00:00 GMT\\r\\nC\", "
+		  "got \"0 200 OK\\r\\nDate: Tue, 02 Dec 2026 11:22:33 GMT\\r\\nC\"\n" },
+		{ "HTTP/1.0 200 OK\r\nDate: Tue, 02 Dec 2026 11:22:33 GMT\r\n"
+		  "Content-Length: 3\r\n\r\nok\n", "Date: .*", LC_EXIT_OK, "" },
+		/* Shorter, and a pattern that stops at the CR. */
+		{ "HTTP/1.0 200 OK\r\nDate: Tue, 2 Dec 2026 1:22:33 GMT\r\n"
+		  "Content-Length: 3\r\n\r\nok\n", "^Date: [^\\r]*",
+		  LC_EXIT_OK, "" },
+		/* What is not ignored still counts, at its own line. */
+		{ "HTTP/1.0 200 OK\r\nDate: Tue, 02 Dec 2026 11:22:33 GMT\r\n"
+		  "Content-Length: 3\r\n\r\nko\n", "Date: .*", LC_EXIT_NOREPLY,
+		  "replay: differs at transcript line 7, byte 0: expected "
+		  "\"nt-Length: 3\\r\\n\\r\\nok\\n\", "
+		  "got \"nt-Length: 3\\r\\n\\r\\nko\\n\"\n" },
+		{ "HTTP/1.0 200 OK\r\nDate: Tue, 02 Dec 2026 11:22:33 GMT\r\n"
+		  "Server: x\r\nContent-Length: 3\r\n\r\nok\n", "Date: .*",
+		  LC_EXIT_NOREPLY, NULL },
+		/* The Date line last, cut short by the peer closing. */
+		{ "HTTP/1.0 200 OK\r\nDate: Tue, 02 Dec 20", "Date: .*",
+		  LC_EXIT_NOREPLY, NULL },
+	};
+	struct step s[1] = { { 18, NULL, 0 } };
+	struct fake f = FAKE(s);
+	struct sk_err e;
+	regex_t rx;
+	size_t k;
+	char *msg;
+
+	for (k = 0; k < 4; k++) {
+		memset(&f, 0, sizeof(f));
+		f.steps = s;
+		f.nsteps = 1;
+		f.chunk = k * 7;	/* 0: all at once; else odd edges */
+		f.close_at_end = 1;
+		s[0].reply = t[_i].reply;
+		nignore = 0;
+		if (t[_i].pattern != NULL) {
+			ck_assert_msg(lc_ignore_compile(t[_i].pattern, &rx,
+			    &e) == 0, "%s", e.msg);
+			ignore = &rx;
+			nignore = 1;
+		}
+		ck_assert_int_eq(replay(http, &f, 1, 300, 0, &msg), t[_i].rc);
+		if (t[_i].msg != NULL)
+			ck_assert_msg(strcmp(msg, t[_i].msg) == 0,
+			    "case %d, chunk %zu: %s", _i, f.chunk, msg);
+		else
+			ck_assert_msg(strncmp(msg, "replay: ", 8) == 0,
+			    "case %d: %s", _i, msg);
+		free(msg);
+		if (nignore > 0)
+			regfree(&rx);
+		nignore = 0;
+	}
+}
+END_TEST
+
+START_TEST(ignore_refuses_unsafe_or_empty_patterns)
+{
+	static const char *const unsafe[] = {
+		"x*", "(a)\\1", "a**", "(", "[", "a|",
+	};
+	struct sk_err e;
+	regex_t rx;
+	size_t i;
+
+	for (i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+		ck_assert_msg(lc_ignore_compile(unsafe[i], &rx, &e) == -1,
+		    "case %zu: %s accepted", i, unsafe[i]);
+		ck_assert_msg(strncmp(e.msg, "--ignore ", 9) == 0 &&
+		    e.code == EINVAL, "case %zu: %s", i, e.msg);
+	}
+	ck_assert_int_eq(lc_ignore_compile("Date: .*", &rx, &e), 0);
+	regfree(&rx);
+}
+END_TEST
+
 Suite *
 transcript_suite(void)
 {
@@ -751,6 +854,9 @@ transcript_suite(void)
 	tcase_add_test(tc, replay_fast_does_not_wait_for_the_recorded_time);
 	tcase_add_test(tc, replay_exits_3_on_a_read_error);
 	tcase_add_test(tc, replay_exits_3_on_a_write_error);
+	tcase_add_loop_test(tc,
+	    replay_ignore_leaves_a_changing_field_out_of_the_comparison, 0, 6);
+	tcase_add_test(tc, ignore_refuses_unsafe_or_empty_patterns);
 	suite_add_tcase(s, tc);
 	return s;
 }

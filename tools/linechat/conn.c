@@ -40,6 +40,8 @@ lc_conn_read(struct lc_conn *c, void *buf, size_t n)
 	} else {
 		r = read(c->fd, buf, n);
 	}
+	if (r > 0)
+		c->nrecv += (uint64_t)r;
 	if (r > 0 && c->log != NULL)
 		lc_log_data(c->log, '<', buf, (size_t)r);
 	if (r == 0 && !c->dgram) {
@@ -61,6 +63,8 @@ lc_conn_write(struct lc_conn *c, const void *buf, size_t n)
 		r = lc_tls_write(c->tls, buf, n);
 	else
 		r = send(c->fd, buf, n, MSG_NOSIGNAL);
+	if (r > 0)
+		c->nsent += (uint64_t)r;
 	if (r > 0 && c->log != NULL)
 		lc_log_data(c->log, '>', buf, (size_t)r);
 	return r;
@@ -149,6 +153,7 @@ lc_conn_write_all(struct lc_conn *c, const void *buf, size_t n,
 	if (c->tls != NULL)
 		return tls_write_all(c, buf, n, deadline);
 	rc = sk_write_all(c->fd, buf, n, deadline, &done, &e);
+	c->nsent += done;
 	if (done > 0 && c->log != NULL)
 		lc_log_data(c->log, '>', buf, done);
 	if (rc == -1)

@@ -28,6 +28,7 @@ struct lc_conn {
 	struct sockaddr_storage from;	/* UDP: source of the last datagram */
 	socklen_t fromlen;
 	int64_t t0;			/* connect time (for -v timings) */
+	uint64_t nsent, nrecv;		/* bytes of data each way (--stats) */
 };
 
 /* Make c from a connected (or, for UDP, connected) fd, which is made

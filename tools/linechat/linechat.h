@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "linechat/io.h"
+#include "linechat/transcript.h"
 
 #define LC_MAX_LINES 64
 
@@ -31,6 +32,9 @@ struct lc_opts {
 	const char *script_expr;	/* -e */
 	const char *log_path;		/* --log */
 	const char *replay_path;	/* --replay */
+	const char *ignore[LC_IGNORE_MAX];	/* --ignore */
+	int nignore;
+	int stats;			/* --stats */
 	int fast;
 	int listen, keep, udp;
 	const char *unix_path;		/* -U */

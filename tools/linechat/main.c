@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,23 +39,26 @@ usage(int ok)
 	fprintf(ok ? stdout : stderr,
 	    "usage: linechat [-46hkuVv] [-c line] [-e script] [-f file] [-i secs]\n"
 	    "                [-q secs] [-s addr] [-w secs] [--ca file] [--fast]\n"
-	    "                [--insecure] [--lf] [--log file] [--raw]\n"
-	    "                [--replay file] [--show-crlf] [--starttls proto]\n"
-	    "                [--tls] host service | host:service\n"
+	    "                [--ignore regex] [--insecure] [--lf] [--log file]\n"
+	    "                [--raw] [--replay file] [--show-crlf]\n"
+	    "                [--starttls proto] [--stats] [--tls]\n"
+	    "                host service | host:service\n"
 	    "       linechat -l [-k] [options] [addr] service | addr:service\n"
 	    "       linechat [-l] -U path [options]\n");
 	exit(ok ? SK_EXIT_OK : LC_EXIT_USAGE);
 }
 
 enum {
-	OPT_CA = 256, OPT_FAST, OPT_INSECURE, OPT_LF, OPT_LOG, OPT_NOCOLOR,
-	OPT_RAW, OPT_REPLAY, OPT_SHOWCRLF, OPT_STARTTLS, OPT_TLS
+	OPT_CA = 256, OPT_FAST, OPT_IGNORE, OPT_INSECURE, OPT_LF, OPT_LOG,
+	OPT_NOCOLOR, OPT_RAW, OPT_REPLAY, OPT_SHOWCRLF, OPT_STARTTLS, OPT_STATS,
+	OPT_TLS
 };
 
 static const struct option longopts[] = {
 	{ "ca",		required_argument,	NULL, OPT_CA },
 	{ "fast",	no_argument,		NULL, OPT_FAST },
 	{ "help",	no_argument,		NULL, 'h' },
+	{ "ignore",	required_argument,	NULL, OPT_IGNORE },
 	{ "insecure",	no_argument,		NULL, OPT_INSECURE },
 	{ "lf",		no_argument,		NULL, OPT_LF },
 	{ "log",	required_argument,	NULL, OPT_LOG },
@@ -63,6 +67,7 @@ static const struct option longopts[] = {
 	{ "replay",	required_argument,	NULL, OPT_REPLAY },
 	{ "show-crlf",	no_argument,		NULL, OPT_SHOWCRLF },
 	{ "starttls",	required_argument,	NULL, OPT_STARTTLS },
+	{ "stats",	no_argument,		NULL, OPT_STATS },
 	{ "tls",	no_argument,		NULL, OPT_TLS },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -179,7 +184,7 @@ open_conn(const struct lc_opts *o, int *lfd)
 
 static int
 run(struct lc_conn *c, struct lc_opts *o, struct lc_script *script,
-    struct lc_transcript *replay)
+    struct lc_transcript *replay, const regex_t *ignore)
 {
 	struct sk_err e;
 	struct lc_io io;
@@ -200,6 +205,8 @@ run(struct lc_conn *c, struct lc_opts *o, struct lc_script *script,
 
 		lc_replay_opts_init(&ro);
 		ro.fast = o->fast;
+		ro.ignore = ignore;
+		ro.nignore = (size_t)o->nignore;
 		return lc_replay_run(replay, &io, &ro, stderr);
 	}
 	if (script != NULL) {
@@ -225,7 +232,8 @@ main(int argc, char **argv)
 	struct lc_conn c;
 	struct sk_err e;
 	const char *term = getenv("TERM"), *why;
-	int ch, fd, lfd = -1, rc;
+	regex_t ignore[LC_IGNORE_MAX];
+	int ch, fd, lfd = -1, rc, i;
 
 	setlocale(LC_CTYPE, "");
 	while ((ch = getopt_long(argc, argv, "46Vc:e:f:hi:klq:s:U:uvw:", longopts,
@@ -262,6 +270,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_CA: o.ca_file = optarg; break;
 		case OPT_FAST: o.fast = 1; break;
+		case OPT_IGNORE:
+			if (o.nignore == LC_IGNORE_MAX)
+				errx(LC_EXIT_USAGE, "--ignore %s: at most %d "
+				    "patterns", optarg, LC_IGNORE_MAX);
+			o.ignore[o.nignore++] = optarg;
+			break;
 		case OPT_INSECURE: o.insecure = 1; break;
 		case OPT_LF: o.lf = 1; break;
 		case OPT_LOG: o.log_path = optarg; break;
@@ -270,6 +284,7 @@ main(int argc, char **argv)
 		case OPT_REPLAY: o.replay_path = optarg; break;
 		case OPT_SHOWCRLF: o.show_crlf = 1; break;
 		case OPT_STARTTLS: o.starttls = optarg; break;
+		case OPT_STATS: o.stats = 1; break;
 		case OPT_TLS: o.tls = 1; break;
 		default: usage(0);
 		}
@@ -324,6 +339,9 @@ main(int argc, char **argv)
 		if (replay == NULL)
 			errx(LC_EXIT_USAGE, "%s", e.msg);
 	}
+	for (i = 0; i < o.nignore; i++)
+		if (lc_ignore_compile(o.ignore[i], &ignore[i], &e) == -1)
+			errx(LC_EXIT_USAGE, "%s", e.msg);
 	signal(SIGPIPE, SIG_IGN);
 	do {
 		fd = open_conn(&o, &lfd);
@@ -338,7 +356,12 @@ main(int argc, char **argv)
 			lc_log_start(c.log);
 			lc_log_event(c.log, "connected");
 		}
-		rc = run(&c, &o, script, replay);
+		rc = run(&c, &o, script, replay, ignore);
+		if (o.stats)
+			fprintf(stderr, "linechat: sent %llu bytes, received %llu "
+			    "bytes in %.3f s\n", (unsigned long long)c.nsent,
+			    (unsigned long long)c.nrecv,
+			    (double)(sk_now_ms() - c.t0) / 1000);
 		if (c.log != NULL && lc_log_close(c.log, &e) == -1) {
 			warnx("%s", e.msg);
 			if (rc == LC_EXIT_OK)
@@ -353,5 +376,7 @@ main(int argc, char **argv)
 		unlink(o.unix_path);
 	lc_script_free(script);
 	lc_transcript_free(replay);
+	for (i = 0; i < o.nignore; i++)
+		regfree(&ignore[i]);
 	return rc;
 }

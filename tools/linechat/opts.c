@@ -39,6 +39,8 @@ lc_opts_conflict(const struct lc_opts *o, int interactive)
 		return "--lf and --raw exclude each other";
 	if (o->fast && o->replay_path == NULL)
 		return "--fast: only with --replay";
+	if (o->nignore > 0 && o->replay_path == NULL)
+		return "--ignore: only with --replay";
 	if (o->tls && o->starttls != NULL)
 		return "--tls and --starttls exclude each other";
 	if ((o->tls || o->starttls != NULL) && (o->udp || o->listen ||

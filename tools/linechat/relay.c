@@ -167,6 +167,8 @@ relay_splice(struct lc_conn *c, const struct lc_opts *o)
 		if (!in_eof && (pfd[0].revents || (inup > 0 &&
 		    (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))))) {
 			n = splice_once(0, c->fd, in_direct, up, &inup);
+			if (n > 0)
+				c->nsent += (uint64_t)n;
 			if (n == 0 && inup == 0) {
 				in_eof = 1;
 				shutdown(c->fd, SHUT_WR);
@@ -183,6 +185,8 @@ relay_splice(struct lc_conn *c, const struct lc_opts *o)
 		}
 		if (!out_eof && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			n = splice_once(c->fd, 1, out_direct, down, &indown);
+			if (n > 0)
+				c->nrecv += (uint64_t)n;
 			if (n == 0 && indown == 0) {
 				out_eof = 1;
 			} else if (n == -1 && errno != EAGAIN) {

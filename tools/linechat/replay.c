@@ -31,6 +31,13 @@ struct replay {
 	size_t send;		/* next event to look at for sending */
 	int64_t t0;		/* when replay started: recorded ms 0 */
 	int64_t progress;	/* last byte sent or received */
+	/* --ignore: a line that differs is collected whole, then compared
+	 * without the ignored parts. */
+	size_t lpos;		/* bytes matched since the last LF */
+	int lmode;		/* collecting such a line */
+	size_t lstart;		/* its start in the '<' stream */
+	unsigned char line[LC_REPLAY_LINE_MAX];
+	size_t llen;
 };
 
 void
@@ -101,6 +108,27 @@ match(struct replay *r, const unsigned char *p, size_t n)
 	return i;
 }
 
+/* Move the cursor forward to '<' stream offset pos. */
+static void
+seek(struct replay *r, size_t pos)
+{
+	const struct lc_transcript *t = r->t;
+
+	r->pos = pos;
+	while (r->xev < t->nev && t->ev[r->xev].rxoff + t->ev[r->xev].len <= pos)
+		r->xev = next_rx(t, r->xev + 1);
+	r->xoff = r->xev < t->nev ? pos - t->ev[r->xev].rxoff : 0;
+}
+
+/* Bytes since the last LF, after n more matched bytes at p. */
+static void
+count_line(struct replay *r, const unsigned char *p, size_t n)
+{
+	const unsigned char *lf = n > 0 ? memrchr(p, '\n', n) : NULL;
+
+	r->lpos = lf != NULL ? (size_t)(p + n - lf - 1) : r->lpos + n;
+}
+
 /*
  * Collect up to CTX_AFTER bytes of what the peer sent from the point of
  * difference: the rest of this chunk, then briefly whatever follows, so
@@ -156,30 +184,18 @@ report_diff(struct replay *r, const char *what, const unsigned char *got,
 	fflush(r->report);
 }
 
-/* Data arrived: compare it.  0 if it all matched, else an exit code. */
+/* "replay: peer sent more than recorded ..."; returns LC_EXIT_NOREPLY. */
 static int
-received(struct replay *r, const unsigned char *p, size_t n)
+more(struct replay *r, const unsigned char *got, size_t ngot)
 {
 	const struct lc_transcript *t = r->t;
-	unsigned char got[CTX_AFTER];
 	char gs[LC_ESCAPE_SIZE(CTX_AFTER)];
-	size_t i, ngot, last;
-	int eof;
+	size_t last;
 
-	if (r->io->echo != NULL)
-		r->io->echo(r->io->arg, p, n);
-	if ((i = match(r, p, n)) == n)
-		return 0;
-	eof = collect(r, p + i, n - i, got, &ngot);
-	if (r->pos < t->rxtotal) {
-		report_diff(r, "differs", got, ngot, eof ?
-		    " then end of file" : "");
-		return LC_EXIT_NOREPLY;
-	}
 	if (r->report == NULL)
 		return LC_EXIT_NOREPLY;
-	sk_vis(gs, sizeof(gs), got, ngot, SK_VIS_TRANSCRIPT | SK_VIS_DQUOTE,
-	    NULL);
+	sk_vis(gs, sizeof(gs), got, ngot < CTX_AFTER ? ngot : CTX_AFTER,
+	    SK_VIS_TRANSCRIPT | SK_VIS_DQUOTE, NULL);
 	/* The last '<' line, or the header if there is none. */
 	for (last = t->nev; last > 0 && t->ev[last - 1].dir != '<'; last--)
 		;
@@ -188,6 +204,115 @@ received(struct replay *r, const unsigned char *p, size_t n)
 	    last > 0 ? t->ev[last - 1].line : 1UL, gs);
 	fflush(r->report);
 	return LC_EXIT_NOREPLY;
+}
+
+/* --ignore: a difference at r->pos starts collecting its line, if there
+ * are patterns and the line so far fits.  Returns 1 if it did. */
+static int
+line_start(struct replay *r)
+{
+	if (r->o.nignore == 0 || r->pos >= r->t->rxtotal ||
+	    r->lpos >= LC_REPLAY_LINE_MAX)
+		return 0;
+	r->lstart = r->pos - r->lpos;
+	r->llen = expected_copy(r->t, r->lstart, r->pos, r->line);
+	r->lmode = 1;
+	return 1;
+}
+
+/* Add received bytes to the line up to its LF; returns how many. */
+static size_t
+line_add(struct replay *r, const unsigned char *p, size_t n)
+{
+	const unsigned char *lf = memchr(p, '\n', n);
+	size_t k = lf != NULL ? (size_t)(lf - p) + 1 : n;
+
+	if (k > sizeof(r->line) - r->llen)
+		k = sizeof(r->line) - r->llen;
+	memcpy(r->line + r->llen, p, k);
+	r->llen += k;
+	return k;
+}
+
+/*
+ * The collected line is done (LF, full, or the peer stopped: after says
+ * how).  Compare it with the recorded line without the ignored parts:
+ * 0 if they agree (the cursor moves past the recorded line), else report
+ * the first byte that differs and return LC_EXIT_NOREPLY.  A line cut at
+ * the bound is only compared byte for byte: where it goes on is unknown.
+ */
+static int
+line_end(struct replay *r, const char *after)
+{
+	unsigned char want[LC_REPLAY_LINE_MAX], a[LC_REPLAY_LINE_MAX],
+	    b[LC_REPLAY_LINE_MAX];
+	const unsigned char *lf;
+	size_t wlen, na, nb, d;
+	int whole = r->llen > 0 && r->line[r->llen - 1] == '\n';
+
+	r->lmode = 0;
+	wlen = expected_copy(r->t, r->lstart, r->lstart + sizeof(want), want);
+	if ((lf = memchr(want, '\n', wlen)) != NULL)
+		wlen = (size_t)(lf - want) + 1;
+	if (whole || *after != '\0') {
+		na = lc__ignore_strip(r->o.ignore, r->o.nignore, want, wlen, a);
+		nb = lc__ignore_strip(r->o.ignore, r->o.nignore, r->line,
+		    r->llen, b);
+		if (na == nb && memcmp(a, b, na) == 0) {
+			seek(r, r->lstart + wlen);
+			r->lpos = whole ? 0 : r->llen;
+			return 0;
+		}
+	}
+	for (d = 0; d < wlen && d < r->llen && want[d] == r->line[d]; d++)
+		;
+	seek(r, r->lstart + d);
+	if (r->pos >= r->t->rxtotal)
+		return more(r, r->line + d, r->llen - d);
+	report_diff(r, "differs", r->line + d, r->llen - d < CTX_AFTER ?
+	    r->llen - d : CTX_AFTER, after);
+	return LC_EXIT_NOREPLY;
+}
+
+/* Data arrived: compare it.  0 if it all matched, else an exit code. */
+static int
+received(struct replay *r, const unsigned char *p, size_t n)
+{
+	const struct lc_transcript *t = r->t;
+	unsigned char got[CTX_AFTER];
+	size_t i, ngot;
+	int eof, rc;
+
+	if (r->io->echo != NULL)
+		r->io->echo(r->io->arg, p, n);
+	for (;;) {
+		if (r->lmode) {
+			i = line_add(r, p, n);
+			p += i;
+			n -= i;
+			if (r->line[r->llen - 1] != '\n' &&
+			    r->llen < sizeof(r->line))
+				return 0;
+			if ((rc = line_end(r, "")) != 0)
+				return rc;
+			continue;
+		}
+		i = match(r, p, n);
+		count_line(r, p, i);
+		if (i == n)
+			return 0;
+		if (!line_start(r))
+			break;
+		p += i;
+		n -= i;
+	}
+	eof = collect(r, p + i, n - i, got, &ngot);
+	if (r->pos < t->rxtotal) {
+		report_diff(r, "differs", got, ngot, eof ?
+		    " then end of file" : "");
+		return LC_EXIT_NOREPLY;
+	}
+	return more(r, got, ngot);
 }
 
 static int
@@ -299,6 +424,9 @@ lc_replay_run(const struct lc_transcript *t, const struct lc_io *io,
 			if ((rc = received(&r, buf, (size_t)n)) != 0)
 				return rc;
 		} else if (n == 0) {
+			if (r.lmode && (rc = line_end(&r, " then end of "
+			    "file")) != 0)
+				return rc;
 			if (r.pos < t->rxtotal)
 				return less(&r, " then end of file");
 			eof = 1;
@@ -306,10 +434,12 @@ lc_replay_run(const struct lc_transcript *t, const struct lc_io *io,
 			return net_error(&r, "read");
 		} else if (wait_until != SK_NEVER &&
 		    sk_now_ms() >= wait_until) {
-			if (r.pos == t->rxtotal)
-				return LC_EXIT_OK;
 			snprintf(after, sizeof(after), " then nothing for "
 			    "%lld ms", (long long)r.o.idle_ms);
+			if (r.lmode && (rc = line_end(&r, after)) != 0)
+				return rc;
+			if (r.pos == t->rxtotal)
+				return LC_EXIT_OK;
 			return less(&r, after);
 		}
 	}

@@ -22,6 +22,7 @@
 #ifndef LINECHAT_TRANSCRIPT_H
 #define LINECHAT_TRANSCRIPT_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,7 +132,23 @@ struct lc_replay_opts {
 	 * long (paced: after the recorded end of the session).  Default 500;
 	 * 0 stops at once.  A peer that closes ends the wait early. */
 	int64_t tail_ms;
+	/* --ignore: where the data differs inside a line, the line is
+	 * compared whole (up to LC_REPLAY_LINE_MAX bytes, LF included) with
+	 * every part that one of these matches left out on both sides; the
+	 * difference counts only if the lines still differ.  Compiled with
+	 * lc_ignore_compile(); the caller owns them. */
+	const regex_t *ignore;
+	size_t nignore;
 };
+
+#define LC_REPLAY_LINE_MAX	4096	/* bytes of a line --ignore compares */
+#define LC_IGNORE_MAX		16	/* --ignore patterns */
+
+/* Compile an --ignore pattern (POSIX ERE with \r \n \t, checked like a
+ * script's ~/.../: no back-references, no stacked or deeply nested
+ * repetitions, and it must not match the empty string).  0, or -1 with e
+ * filled: "--ignore PATTERN: why" (EINVAL).  Free rx with regfree(). */
+int lc_ignore_compile(const char *pattern, regex_t *rx, struct sk_err *e);
 
 /* Defaults as documented above. */
 void lc_replay_opts_init(struct lc_replay_opts *o);
@@ -145,7 +162,8 @@ void lc_replay_opts_init(struct lc_replay_opts *o);
  * up to 16 bytes before the difference), "peer sent less than recorded"
  * (end of file, or nothing for idle_ms) or "peer sent more than recorded".
  * '*' lines are not compared: a peer that stays open where the recorded
- * one closed passes.  Memory use does not depend on what the peer sends.
+ * one closed passes.  With o->ignore, a difference inside a line is
+ * looked at again as described there.  Memory use does not depend on what the peer sends.
  * Returns LC_EXIT_OK if identical, LC_EXIT_NOREPLY on a difference,
  * LC_EXIT_NET on a read or write error ("replay: read: ...").  io->write
  * must not raise SIGPIPE; io->echo, if set, sees received data.
