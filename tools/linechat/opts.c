@@ -33,8 +33,9 @@ lc_opts_conflict(const struct lc_opts *o, int interactive)
 	if (o->idle_set && o->nlines == 0 && !o->udp)
 		return "-i: only with -c or -u (the idle time that ends a "
 		    "reply)";
-	if (o->quit_secs >= 0 && scripted)
-		return "-q: pipe mode only (not with -c, -e, -f or --replay)";
+	if (o->quit_secs >= 0 && (scripted || interactive))
+		return "-q: pipe mode only (not with -c, -e, -f or --replay, "
+		    "nor on a terminal)";
 	if (o->raw && o->lf)
 		return "--lf and --raw exclude each other";
 	if (o->fast && o->replay_path == NULL)
