@@ -61,7 +61,9 @@ int sk_line_init(struct sk_line_reader *r, int fd, char *buf, size_t bufsize,
     size_t maxline, struct sk_err *e);
 
 /*
- * Read the next line, waiting at most until deadline (sk_deadline.h).
+ * Read the next line, waiting at most until deadline (deadline.h: SK_NOW
+ * takes only what has arrived, as a readiness-driven caller wants;
+ * SK_NEVER waits for a line).
  * SK_LINE_OK: *out is the line.  SK_LINE_TOO_LONG: *out holds the first
  * maxline bytes; the rest of that line is skipped by the next call, which
  * returns the line after it.  SK_LINE_EOF: *out holds the unterminated
@@ -79,8 +81,9 @@ size_t sk_line_pending(const struct sk_line_reader *r);
 const char *sk_line_status_str(enum sk_line_status s);
 
 /*
- * Write all len bytes of buf to fd before deadline, handling short
- * writes, EINTR and EAGAIN.  A closed peer is EPIPE, never SIGPIPE: sockets
+ * Write all len bytes of buf to fd before deadline (SK_NOW: what fits
+ * without waiting; SK_NEVER: no limit), handling short writes, EINTR and
+ * EAGAIN.  A closed peer is EPIPE, never SIGPIPE: sockets
  * use MSG_NOSIGNAL; for pipes SIGPIPE is blocked for the call and any
  * pending one is consumed.  On a blocking non-socket fd writes go in
  * PIPE_BUF chunks after poll so the deadline holds.  *done (may be NULL)

@@ -133,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (write(fd[1], m.in + off, w) != (ssize_t)w)
 			abort();
 		/* Drain what is there without waiting. */
-		while ((st = sk_line_read(&r, &l, 0, &e)) != SK_LINE_TIMEOUT) {
+		while ((st = sk_line_read(&r, &l, SK_NOW, &e)) != SK_LINE_TIMEOUT) {
 			check_line(&m, st, &l, buf, cap, maxline);
 			if (++calls > 2 * m.n + 16)
 				abort();
@@ -149,7 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} while (st != SK_LINE_EOF);
 	check(&m, m.pos == m.n);
-	check(&m, sk_line_read(&r, &l, 0, &e) == SK_LINE_EOF && l.len == 0);
+	check(&m, sk_line_read(&r, &l, SK_NOW, &e) == SK_LINE_EOF && l.len == 0);
 	close(fd[0]);
 	free(buf);
 	return 0;

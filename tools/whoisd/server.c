@@ -193,9 +193,9 @@ conn_read(struct conn *c)
 	struct sk_line line;
 	int st;
 
-	/* A deadline already passed makes the reader non-blocking: it takes
-	 * what has arrived and says TIMEOUT when no whole line is there. */
-	st = sk_line_read(&c->r, &line, 0, NULL);
+	/* SK_NOW makes the reader non-blocking: it takes what has arrived
+	 * and says TIMEOUT when no whole line is there. */
+	st = sk_line_read(&c->r, &line, SK_NOW, NULL);
 	if (st == SK_LINE_TIMEOUT)
 		return;
 	if (c->refused != OUT_OK) {
