@@ -366,6 +366,30 @@ log_of() {
 	[[ "$output" == *"There were 0 matches"* ]]
 }
 
+@test "whoisd: a SIGHUP during the database load is held, then reloads" {
+	# A FIFO as the database: the load blocks until we write it.
+	LIVEDIR=$(mktemp -d /tmp/whoisd-live.XXXXXX)
+	chmod 755 "$LIVEDIR"
+	WDB=$LIVEDIR/db.fifo
+	mkfifo -m 666 "$WDB"
+	PORT=$(sk_free_port)
+	sk_server_start whoisd "$W" -f "$WDB" -l "127.0.0.1:$PORT" --log-stderr
+	PID=$(sk_server_pid whoisd)
+	sk_wait_port "$PORT"
+	kill -HUP "$PID"
+	sleep 0.2
+	kill -0 "$PID"
+	timeout 5 sh -c 'cat "$1" >"$2"' sh "$DB" "$WDB"
+	# Serving now; the held SIGHUP reads the FIFO once more.
+	timeout 5 sh -c 'printf "Full Name: Newcomer, Nora\nIndex Key: 999\n" >"$1"' \
+		sh "$WDB"
+	sleep 0.3
+	run "$C" query 127.0.0.1 "$PORT" newcomer
+	[[ "$output" == *"Newcomer, Nora"* ]]
+	[[ "$(log_of)" == *"reloaded"* ]]
+	kill -0 "$PID"
+}
+
 @test "whoisd: SIGTERM stops accepting, finishes in-flight, exits 0" {
 	start_whoisd --read-timeout 5
 	"$C" drip 127.0.0.1 "$PORT" reggers 100 >"$BATS_TEST_TMPDIR/drip.out" &

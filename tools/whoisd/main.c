@@ -251,10 +251,10 @@ main(int argc, char **argv)
 
 	/* A client that goes away mid-answer must cost an EPIPE, not us. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Held from the start: the loop reads them from a signalfd, and a
+	/* Held from the start, until the loop takes them as events: a
 	 * SIGHUP that comes while the database loads must not kill us. */
-	if (!inetd)
-		sys_hold_signals(1, NULL);
+	if (!inetd && sys_hold_signals(1, &e) == -1)
+		errx(WHOISD_EXIT_SYS, "%s", e.msg);
 	w.cfg = &cfg;
 	sk_log_open(&w.log, "whoisd", cfg.log_stderr);
 
@@ -286,8 +286,8 @@ main(int argc, char **argv)
 		inetd = 1;
 	}
 
-	if (inetd)
-		sys_hold_signals(0, NULL);
+	if (inetd && sys_hold_signals(0, &e) == -1)
+		errx(WHOISD_EXIT_SYS, "%s", e.msg);
 	if (whoisd_load(&w, &e) == -1) {
 		if (inetd)
 			return inetd_broken(&w, 0, 1, &e);

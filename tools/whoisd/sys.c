@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,16 +134,23 @@ sys_raise_nofile(void)
 	}
 }
 
-void
-sys_hold_signals(int hold, sigset_t *set)
+int
+sys_hold_signals(int hold, struct sk_err *e)
 {
-	sigset_t local;
+	sigset_t set;
+	int rc;
 
-	if (set == NULL)
-		set = &local;
-	sigemptyset(set);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, set, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Threads made later (the pool, the loader) inherit this mask, so
+	 * only worker 0's signalfd ever sees these signals. */
+	rc = pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+	if (rc != 0) {
+		errno = rc;
+		return sk_err_sys(e, "%s SIGHUP, SIGTERM, SIGINT",
+		    hold ? "block" : "unblock");
+	}
+	return 0;
 }

@@ -138,8 +138,9 @@ void sys_pidfile_remove(const char *path, int fd);
 /* Detach (if detach) and write our pid into pidfd (if >= 0). */
 int sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e);
 void sys_raise_nofile(void);
-/* Block (hold) or unblock the signals the event loop reads from a
- * signalfd: SIGHUP, SIGTERM, SIGINT.  set (may be NULL) gets that set. */
-void sys_hold_signals(int hold, sigset_t *set);
+/* Block (hold 1) or unblock SIGHUP, SIGTERM and SIGINT in this thread
+ * and the threads it makes later, so that one arriving before the loop
+ * watches them (sk_loop_signal) waits for it.  0 or -1 (e filled). */
+int sys_hold_signals(int hold, struct sk_err *e);
 
 #endif
