@@ -45,7 +45,7 @@ main(int argc, char **argv)
 {
 	struct sk_err e;
 	struct rusage r0, ru;
-	struct wdb *db;
+	struct wd_db *db;
 	const uint32_t *recs;
 	double t0, t1;
 	char w[256];
@@ -58,21 +58,21 @@ main(int argc, char **argv)
 	}
 	getrusage(RUSAGE_SELF, &r0);
 	t0 = now_ms();
-	if ((db = wdb_load(argv[1], NULL, &e)) == NULL) {
+	if ((db = wd_db_load(argv[1], NULL, &e)) == NULL) {
 		fprintf(stderr, "wdb_load: %s\n", e.msg);
 		return 1;
 	}
 	t1 = now_ms();
 	getrusage(RUSAGE_SELF, &ru);
 	printf("records=%zu load_ms=%.1f minflt=%ld rss_kb=%ld maxrss_kb=%ld\n",
-	    wdb_count(db), t1 - t0, ru.ru_minflt - r0.ru_minflt, rss_kb(),
+	    wd_db_count(db), t1 - t0, ru.ru_minflt - r0.ru_minflt, rss_kb(),
 	    ru.ru_maxrss);
 	for (a = 2; a < argc; a++) {
 		n = strlen(argv[a]) < sizeof(w) ? strlen(argv[a]) : sizeof(w) - 1;
 		for (i = 0; i < n; i++)
-			w[i] = (char)wdb_fold((unsigned char)argv[a][i]);
-		printf("%s: %zu\n", argv[a], wdb_word(db, w, n, &recs));
+			w[i] = (char)wd_db_fold((unsigned char)argv[a][i]);
+		printf("%s: %zu\n", argv[a], wd_db_word(db, w, n, &recs));
 	}
-	wdb_free(db);
+	wd_db_free(db);
 	return 0;
 }

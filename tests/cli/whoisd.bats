@@ -659,3 +659,13 @@ wait_serving() {
 		[[ "$output" == *"Newcomer, Nora"* ]]
 	done
 }
+
+@test "whoisd's own symbols all carry its wd_ prefix" {
+	command -v nm >/dev/null || skip "nm not installed"
+	objs=("$SK_ROOT/${SK_O:-.}"/obj/tools/whoisd/*.o)
+	[ -f "${objs[0]}" ]
+	run sh -c 'nm -g --defined-only "$@" | awk "NF == 3 {print \$3}" |
+		grep -v -e "^wd_" -e "^main\$"' sh "${objs[@]}"
+	echo "without the prefix: $output"
+	[ -z "$output" ]
+}

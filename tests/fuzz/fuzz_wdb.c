@@ -21,13 +21,13 @@
 /* Load data through a memfd with reads of maxread bytes and check that
  * the outcome matches the memory load m (NULL: failed with msg). */
 static void
-same_as_stream(const struct wdb *m, const char *msg, const uint8_t *data,
-    size_t size, size_t maxread, const struct wdb_opts *o)
+same_as_stream(const struct wd_db *m, const char *msg, const uint8_t *data,
+    size_t size, size_t maxread, const struct wd_db_opts *o)
 {
-	struct wdb_iter im, id;
-	struct wdb_field fm, ff;
+	struct wd_db_iter im, id;
+	struct wd_db_field fm, ff;
 	struct sk_err e;
-	struct wdb *d;
+	struct wd_db *d;
 	size_t rec;
 	int fd = memfd_create("fuzz_wdb", MFD_CLOEXEC);
 
@@ -38,7 +38,7 @@ same_as_stream(const struct wdb *m, const char *msg, const uint8_t *data,
 		close(fd);
 		return;
 	}
-	d = wdb__load_fd(fd, maxread, "f.db", o, &e);
+	d = wd_db__load_fd(fd, maxread, "f.db", o, &e);
 	close(fd);
 	if (m == NULL) {
 		assert(d == NULL);
@@ -46,19 +46,19 @@ same_as_stream(const struct wdb *m, const char *msg, const uint8_t *data,
 		return;
 	}
 	assert(d != NULL);
-	assert(wdb_count(d) == wdb_count(m));
-	for (rec = 0; rec < wdb_count(m); rec++) {
-		wdb_fields(m, rec, &im);
-		wdb_fields(d, rec, &id);
-		while (wdb_next(&im, &fm)) {
-			assert(wdb_next(&id, &ff));
+	assert(wd_db_count(d) == wd_db_count(m));
+	for (rec = 0; rec < wd_db_count(m); rec++) {
+		wd_db_fields(m, rec, &im);
+		wd_db_fields(d, rec, &id);
+		while (wd_db_next(&im, &fm)) {
+			assert(wd_db_next(&id, &ff));
 			assert(strcmp(fm.name, ff.name) == 0);
 			assert(fm.len == ff.len);
 			assert(memcmp(fm.value, ff.value, fm.len) == 0);
 		}
-		assert(!wdb_next(&id, &ff));
+		assert(!wd_db_next(&id, &ff));
 	}
-	wdb_free(d);
+	wd_db_free(d);
 }
 
 struct seek {
@@ -84,14 +84,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const lists[] = { NULL, "", "a,b", "Full Name, x" };
-	struct wdb_opts o;
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_opts o;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 	struct sk_err e;
-	struct wdb *db;
+	struct wd_db *db;
 	const uint32_t *recs;
 	const char *p, *w;
-	char fw[WDB_VALUE_MAX];
+	char fw[WD_DB_VALUE_MAX];
 	size_t rec, n, wl, i, checks = 0;
 	struct seek s;
 
@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	o.index = lists[data[0] % 4];
 	sk_err_clear(&e);
-	db = wdb_load_mem((const char *)data + 1, size - 1, "f.db", &o, &e);
+	db = wd_db_load_mem((const char *)data + 1, size - 1, "f.db", &o, &e);
 	same_as_stream(db, e.msg, data + 1, size - 1, 16 + data[0] / 4 * 67u,
 	    &o);
 	if (db == NULL) {
@@ -107,9 +107,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(strncmp(e.msg, "f.db:", 5) == 0);
 		return 0;
 	}
-	for (rec = 0; rec < wdb_count(db); rec++) {
-		for (wdb_fields(db, rec, &it); wdb_next(&it, &f);) {
-			assert(f.namelen > 0 && f.namelen <= WDB_NAME_MAX);
+	for (rec = 0; rec < wd_db_count(db); rec++) {
+		for (wd_db_fields(db, rec, &it); wd_db_next(&it, &f);) {
+			assert(f.namelen > 0 && f.namelen <= WD_DB_NAME_MAX);
 			assert(strlen(f.name) == f.namelen);
 			assert(memchr(f.value, '\n', f.len) == NULL);
 			assert(f.len == 0 || (f.value[0] != ' ' &&
@@ -117,17 +117,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!f.indexed || checks > 2000)
 				continue;
 			p = f.value;
-			while ((w = wdb_token(&p, f.value + f.len, &wl)) != NULL) {
+			while ((w = wd_db_token(&p, f.value + f.len, &wl)) != NULL) {
 				for (i = 0; i < wl; i++)
-					fw[i] = (char)wdb_fold((unsigned char)w[i]);
-				n = wdb_word(db, fw, wl, &recs);
+					fw[i] = (char)wd_db_fold((unsigned char)w[i]);
+				n = wd_db_word(db, fw, wl, &recs);
 				s.rec = (uint32_t)rec;
 				s.found = 0;
 				seek(&s, recs, n);
 				assert(s.found);
 				if (wl >= 2) {
 					s.found = 0;
-					wdb_prefix(db, fw, wl < 5 ? wl : 5, seek,
+					wd_db_prefix(db, fw, wl < 5 ? wl : 5, seek,
 					    &s);
 					assert(s.found);
 				}
@@ -135,6 +135,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
-	wdb_free(db);
+	wd_db_free(db);
 	return 0;
 }

@@ -44,11 +44,11 @@ static const char reg_block[] =
     "\n"
     "For more information try 'whois help'.\n";
 
-static struct wdb *
+static struct wd_db *
 load(const char *text)
 {
 	struct sk_err e;
-	struct wdb *db = wdb_load_mem(text, strlen(text), "t.db", NULL, &e);
+	struct wd_db *db = wd_db_load_mem(text, strlen(text), "t.db", NULL, &e);
 
 	ck_assert_msg(db != NULL, "%s", e.msg);
 	return db;
@@ -56,22 +56,22 @@ load(const char *text)
 
 /* The answer to line, as a NUL-terminated string the caller frees. */
 static char *
-ask(const struct wdb *db, const char *line, size_t max, const char *eol,
-    struct wq_result *res)
+ask(const struct wd_db *db, const char *line, size_t max, const char *eol,
+    struct wd_q_result *res)
 {
-	struct wq_opts o = { .max_matches = max, .eol = eol };
-	struct wq_query q;
-	struct wq_buf b;
+	struct wd_q_opts o = { .max_matches = max, .eol = eol };
+	struct wd_q_query q;
+	struct wd_q_buf b;
 	char *s;
 
-	ck_assert_int_eq(wq_parse(&q, line, strlen(line)), 0);
-	wq_buf_init(&b, 0);
-	ck_assert_int_eq(wq_answer(db, &q, &o, &b, res), 0);
+	ck_assert_int_eq(wd_q_parse(&q, line, strlen(line)), 0);
+	wd_q_buf_init(&b, 0);
+	ck_assert_int_eq(wd_q_answer(db, &q, &o, &b, res), 0);
 	s = malloc(b.len + 1);
 	ck_assert_ptr_nonnull(s);
 	memcpy(s, b.data, b.len);
 	s[b.len] = '\0';
-	wq_buf_free(&b);
+	wd_q_buf_free(&b);
 	return s;
 }
 
@@ -80,47 +80,47 @@ ask(const struct wdb *db, const char *line, size_t max, const char *eol,
 static const struct {
 	const char *in;
 	int rc;
-	enum wq_kind kind;
+	enum wd_q_kind kind;
 	int prefix;
 	const char *text;
 } parses[] = {
-	{ "reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "  Quinton,\t\tReg  ", 0, WQ_MATCH, 0, "quinton, reg" },
-	{ "whois reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "WHOIS whois reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "-V Md5.0 reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "--charset UTF-8 reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "--charset=utf-8 -V Md5.6 reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "-r -B reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "-rBG whois reggers", 0, WQ_MATCH, 0, "reggers" },
-	{ "-- -r", 0, WQ_MATCH, 0, "-r" },
-	{ "-T person reggers", 0, WQ_MATCH, 0, "-t person reggers" },
-	{ "", 0, WQ_EMPTY, 0, "" },
-	{ " \t ", 0, WQ_EMPTY, 0, "" },
-	{ "whois", 0, WQ_EMPTY, 0, "" },
-	{ "-V Md5.0", 0, WQ_EMPTY, 0, "" },
-	{ "help", 0, WQ_HELP, 0, "" },
-	{ "HELP  Query ", 0, WQ_HELP, 0, "query" },
-	{ "whois help", 0, WQ_HELP, 0, "" },
-	{ "\"Quinton, Reg\"", 0, WQ_WHOLE, 0, "quinton, reg" },
-	{ "\" \"", 0, WQ_EMPTY, 0, "" },
-	{ "\"", 0, WQ_MATCH, 0, "\"" },
-	{ "quin*", 0, WQ_MATCH, 1, "quin" },
-	{ "Quinton, re*", 0, WQ_MATCH, 1, "quinton, re" },
-	{ "q*", WQ_ERR_SHORT, WQ_MATCH, 1, "q" },
-	{ "*", WQ_ERR_SHORT, WQ_MATCH, 1, "" },
-	{ "quinton *", WQ_ERR_SHORT, WQ_MATCH, 1, "quinton " },
-	{ "quinton, r*", WQ_ERR_SHORT, WQ_MATCH, 1, "quinton, r" },
-	{ "reg\x01gers", WQ_ERR_BADCHAR, WQ_EMPTY, 0, "" },
-	{ "reg\x7f", WQ_ERR_BADCHAR, WQ_EMPTY, 0, "" },
-	{ "reg\rgers", WQ_ERR_BADCHAR, WQ_EMPTY, 0, "" },
-	{ "caf\xc3\xa9", 0, WQ_MATCH, 0, "caf\xc3\xa9" },
+	{ "reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "  Quinton,\t\tReg  ", 0, WD_Q_MATCH, 0, "quinton, reg" },
+	{ "whois reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "WHOIS whois reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "-V Md5.0 reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "--charset UTF-8 reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "--charset=utf-8 -V Md5.6 reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "-r -B reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "-rBG whois reggers", 0, WD_Q_MATCH, 0, "reggers" },
+	{ "-- -r", 0, WD_Q_MATCH, 0, "-r" },
+	{ "-T person reggers", 0, WD_Q_MATCH, 0, "-t person reggers" },
+	{ "", 0, WD_Q_EMPTY, 0, "" },
+	{ " \t ", 0, WD_Q_EMPTY, 0, "" },
+	{ "whois", 0, WD_Q_EMPTY, 0, "" },
+	{ "-V Md5.0", 0, WD_Q_EMPTY, 0, "" },
+	{ "help", 0, WD_Q_HELP, 0, "" },
+	{ "HELP  Query ", 0, WD_Q_HELP, 0, "query" },
+	{ "whois help", 0, WD_Q_HELP, 0, "" },
+	{ "\"Quinton, Reg\"", 0, WD_Q_WHOLE, 0, "quinton, reg" },
+	{ "\" \"", 0, WD_Q_EMPTY, 0, "" },
+	{ "\"", 0, WD_Q_MATCH, 0, "\"" },
+	{ "quin*", 0, WD_Q_MATCH, 1, "quin" },
+	{ "Quinton, re*", 0, WD_Q_MATCH, 1, "quinton, re" },
+	{ "q*", WD_Q_ERR_SHORT, WD_Q_MATCH, 1, "q" },
+	{ "*", WD_Q_ERR_SHORT, WD_Q_MATCH, 1, "" },
+	{ "quinton *", WD_Q_ERR_SHORT, WD_Q_MATCH, 1, "quinton " },
+	{ "quinton, r*", WD_Q_ERR_SHORT, WD_Q_MATCH, 1, "quinton, r" },
+	{ "reg\x01gers", WD_Q_ERR_BADCHAR, WD_Q_EMPTY, 0, "" },
+	{ "reg\x7f", WD_Q_ERR_BADCHAR, WD_Q_EMPTY, 0, "" },
+	{ "reg\rgers", WD_Q_ERR_BADCHAR, WD_Q_EMPTY, 0, "" },
+	{ "caf\xc3\xa9", 0, WD_Q_MATCH, 0, "caf\xc3\xa9" },
 };
 
-START_TEST(wq_parse_classifies_and_normalizes_queries)
+START_TEST(wd_q_parse_classifies_and_normalizes_queries)
 {
-	struct wq_query q;
-	int rc = wq_parse(&q, parses[_i].in, strlen(parses[_i].in));
+	struct wd_q_query q;
+	int rc = wd_q_parse(&q, parses[_i].in, strlen(parses[_i].in));
 
 	ck_assert_msg(rc == parses[_i].rc, "case %d: rc %d", _i, rc);
 	ck_assert_msg(q.kind == parses[_i].kind, "case %d: kind %d", _i, q.kind);
@@ -132,17 +132,17 @@ START_TEST(wq_parse_classifies_and_normalizes_queries)
 }
 END_TEST
 
-START_TEST(wq_parse_rejects_nul_and_overlong_lines)
+START_TEST(wd_q_parse_rejects_nul_and_overlong_lines)
 {
-	struct wq_query q;
-	char *big = malloc(WQ_QUERY_MAX + 1);
+	struct wd_q_query q;
+	char *big = malloc(WD_Q_QUERY_MAX + 1);
 
-	ck_assert_int_eq(wq_parse(&q, "reg\0gers", 8), WQ_ERR_BADCHAR);
-	ck_assert_int_eq(q.kind, WQ_EMPTY);
-	memset(big, 'a', WQ_QUERY_MAX + 1);
-	ck_assert_int_eq(wq_parse(&q, big, WQ_QUERY_MAX), 0);
-	ck_assert_uint_eq(q.len, WQ_QUERY_MAX);
-	ck_assert_int_eq(wq_parse(&q, big, WQ_QUERY_MAX + 1), WQ_ERR_TOO_LONG);
+	ck_assert_int_eq(wd_q_parse(&q, "reg\0gers", 8), WD_Q_ERR_BADCHAR);
+	ck_assert_int_eq(q.kind, WD_Q_EMPTY);
+	memset(big, 'a', WD_Q_QUERY_MAX + 1);
+	ck_assert_int_eq(wd_q_parse(&q, big, WD_Q_QUERY_MAX), 0);
+	ck_assert_uint_eq(q.len, WD_Q_QUERY_MAX);
+	ck_assert_int_eq(wd_q_parse(&q, big, WD_Q_QUERY_MAX + 1), WD_Q_ERR_TOO_LONG);
 	free(big);
 }
 END_TEST
@@ -175,32 +175,32 @@ static const struct {
 	{ "help", "" },
 };
 
-START_TEST(wq_run_matches_in_database_order_without_duplicates)
+START_TEST(wd_q_run_matches_in_database_order_without_duplicates)
 {
-	struct wdb *db = load(dir);
-	struct wq_query q;
+	struct wd_db *db = load(dir);
+	struct wd_q_query q;
 	uint32_t r[8];
 	char got[64] = "";
 	ssize_t n, i;
 
-	ck_assert_int_eq(wq_parse(&q, runs[_i].in, strlen(runs[_i].in)), 0);
-	n = wq_run(db, &q, r, 8);
+	ck_assert_int_eq(wd_q_parse(&q, runs[_i].in, strlen(runs[_i].in)), 0);
+	n = wd_q_run(db, &q, r, 8);
 	ck_assert_int_ge(n, 0);
 	for (i = 0; i < n; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%u",
 		    i ? "," : "", r[i]);
 	ck_assert_msg(strcmp(got, runs[_i].want) == 0, "case %d (%s): got %s",
 	    _i, runs[_i].in, got);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wq_run_prefix_over_many_words_uses_record_order)
+START_TEST(wd_q_run_prefix_over_many_words_uses_record_order)
 {
 	size_t n = 10000, i, len = 0;
 	char *s = malloc(n * 48);
-	struct wq_query q;
-	struct wdb *db;
+	struct wd_q_query q;
+	struct wd_db *db;
 	uint32_t r[101];
 
 	ck_assert_ptr_nonnull(s);
@@ -209,25 +209,25 @@ START_TEST(wq_run_prefix_over_many_words_uses_record_order)
 		len += (size_t)sprintf(s + len, "Handle: ab%zu\n\n", n - i);
 	s[len] = '\0';
 	db = load(s);
-	ck_assert_int_eq(wq_parse(&q, "ab*", 3), 0);
-	ck_assert_int_eq(wq_run(db, &q, r, 101), 101);
+	ck_assert_int_eq(wd_q_parse(&q, "ab*", 3), 0);
+	ck_assert_int_eq(wd_q_run(db, &q, r, 101), 101);
 	for (i = 0; i < 101; i++)
 		ck_assert_uint_eq(r[i], i);
-	ck_assert_int_eq(wq_parse(&q, "ab999*", 6), 0);
-	ck_assert_int_eq(wq_run(db, &q, r, 101), 11);	/* 999, 9990..9999 */
+	ck_assert_int_eq(wd_q_parse(&q, "ab999*", 6), 0);
+	ck_assert_int_eq(wd_q_run(db, &q, r, 101), 11);	/* 999, 9990..9999 */
 	ck_assert_uint_eq(r[0], n - 9999);
 	ck_assert_uint_eq(r[10], n - 999);
-	wdb_free(db);
+	wd_db_free(db);
 	free(s);
 }
 END_TEST
 
 /* ---- answers ---------------------------------------------------------------- */
 
-START_TEST(wq_answer_prints_source_text_record_exactly)
+START_TEST(wd_q_answer_prints_source_text_record_exactly)
 {
-	struct wdb *db = load(dir);
-	struct wq_result res;
+	struct wd_db *db = load(dir);
+	struct wd_q_result res;
 	char *got, crlf[1024];
 	const char *p;
 	size_t n = 0;
@@ -249,13 +249,13 @@ START_TEST(wq_answer_prints_source_text_record_exactly)
 	got = ask(db, "-V Md5.0 reggers", 0, "\r\n", NULL);
 	ck_assert_str_eq(got, crlf);
 	free(got);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wq_answer_reports_zero_matches_with_hint)
+START_TEST(wd_q_answer_reports_zero_matches_with_hint)
 {
-	struct wdb *db = load(dir);
+	struct wd_db *db = load(dir);
 	char *got = ask(db, "nobody", 0, "\n", NULL);
 
 	ck_assert_str_eq(got, "There were 0 matches on your request.\n\n"
@@ -264,15 +264,15 @@ START_TEST(wq_answer_reports_zero_matches_with_hint)
 	got = ask(db, "", 0, "\r\n", NULL);
 	ck_assert_str_eq(got, "For more information try 'whois help'.\r\n");
 	free(got);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wq_answer_caps_matches_and_says_so)
+START_TEST(wd_q_answer_caps_matches_and_says_so)
 {
-	struct wdb *db = load("Name: Smith A\n\nName: Smith B\n\n"
+	struct wd_db *db = load("Name: Smith A\n\nName: Smith B\n\n"
 	    "Name: Smith C\n\nName: Smith D\n");
-	struct wq_result res;
+	struct wd_q_result res;
 	char *got = ask(db, "smith", 2, "\n", &res);
 
 	ck_assert_str_eq(got, "There were more than 2 matches on your request; "
@@ -287,13 +287,13 @@ START_TEST(wq_answer_caps_matches_and_says_so)
 	ck_assert_int_eq(strncmp(got, "There were 4 matches", 20), 0);
 	ck_assert_int_eq(res.more, 0);
 	free(got);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wq_answer_aligns_long_names_and_hides_dot_fields)
+START_TEST(wd_q_answer_aligns_long_names_and_hides_dot_fields)
 {
-	struct wdb *db = load("Name: Lee\nA Rather Long Attribute Name: x\n"
+	struct wd_db *db = load("Name: Lee\nA Rather Long Attribute Name: x\n"
 	    ".Secret: hidden\n\nName: Lee Two\n");
 	char *got = ask(db, "lee", 0, "\n", NULL);
 
@@ -303,7 +303,7 @@ START_TEST(wq_answer_aligns_long_names_and_hides_dot_fields)
 	    "                        Name: Lee Two\n\n"
 	    "For more information try 'whois help'.\n");
 	free(got);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
@@ -317,11 +317,11 @@ count(const char *s, const char *needle)
 	return n;
 }
 
-START_TEST(wq_answer_wraps_long_values_under_line_limit)
+START_TEST(wd_q_answer_wraps_long_values_under_line_limit)
 {
 	size_t words = 0, i, lines = 0;
 	char *text = malloc(64 * 1024), *got, *p, *nl;
-	struct wdb *db;
+	struct wd_db *db;
 
 	/* A 20 kB value of words (continuation lines of ~2 kB) and one
 	 * 3000-byte word that has to be broken without a space. */
@@ -339,7 +339,7 @@ START_TEST(wq_answer_wraps_long_values_under_line_limit)
 	db = load(text);
 	got = ask(db, "wrap", 0, "\r\n", NULL);
 	for (p = got; (nl = strstr(p, "\r\n")) != NULL; p = nl + 2, lines++) {
-		ck_assert_uint_le((size_t)(nl + 2 - p), WQ_LINE_MAX);
+		ck_assert_uint_le((size_t)(nl + 2 - p), WD_Q_LINE_MAX);
 		ck_assert_msg(nl == p || nl[-1] != ' ', "trailing blank");
 	}
 	ck_assert_uint_gt(lines, 25);
@@ -348,30 +348,30 @@ START_TEST(wq_answer_wraps_long_values_under_line_limit)
 	ck_assert_uint_eq(count(got, "z"), 3000);
 	ck_assert_ptr_nonnull(strstr(got, "                Note: start abcdefg"));
 	ck_assert_ptr_nonnull(strstr(got, "\r\n                      abcdefg"));
-	wdb_free(db);
+	wd_db_free(db);
 	free(got);
 	free(text);
 }
 END_TEST
 
-START_TEST(wq_answer_cuts_records_past_the_byte_cap)
+START_TEST(wd_q_answer_cuts_records_past_the_byte_cap)
 {
 	size_t n = 200, i, len = 0;
 	char *s = malloc(n * 64);
-	struct wq_opts o = { .max_matches = 1000, .eol = "\n" };
-	struct wq_result res;
-	struct wq_query q;
-	struct wq_buf b;
-	struct wdb *db;
+	struct wd_q_opts o = { .max_matches = 1000, .eol = "\n" };
+	struct wd_q_result res;
+	struct wd_q_query q;
+	struct wd_q_buf b;
+	struct wd_db *db;
 
 	for (i = 0; i < n; i++)
 		len += (size_t)sprintf(s + len, "Name: Smith\nNote: %040zu\n\n",
 		    i);
 	s[len] = '\0';
 	db = load(s);
-	ck_assert_int_eq(wq_parse(&q, "smith", 5), 0);
-	wq_buf_init(&b, 8192);
-	ck_assert_int_eq(wq_answer(db, &q, &o, &b, &res), 0);
+	ck_assert_int_eq(wd_q_parse(&q, "smith", 5), 0);
+	wd_q_buf_init(&b, 8192);
+	ck_assert_int_eq(wd_q_answer(db, &q, &o, &b, &res), 0);
 	ck_assert_uint_le(b.len, 8192);
 	ck_assert_int_eq(res.truncated, 1);
 	ck_assert_uint_lt(res.matches, n);
@@ -380,60 +380,60 @@ START_TEST(wq_answer_cuts_records_past_the_byte_cap)
 	    24));
 	ck_assert_int_eq(memcmp(b.data + b.len - 39,
 	    "For more information try 'whois help'.\n", 39), 0);
-	wq_buf_free(&b);
-	wdb_free(db);
+	wd_q_buf_free(&b);
+	wd_db_free(db);
 	free(s);
 }
 END_TEST
 
-START_TEST(wq_help_prints_builtin_text_and_file_topics)
+START_TEST(wd_q_help_prints_builtin_text_and_file_topics)
 {
 	char path[] = "/tmp/check_query.XXXXXX";
 	const char file[] = "General help.\r\n\n%topic query\nHow to query.\n"
 	    "%topic Prefix \nUse *.\n";
-	struct wq_opts o = { .eol = "\r\n" };
-	struct wq_query q;
-	struct wq_buf b;
+	struct wd_q_opts o = { .eol = "\r\n" };
+	struct wd_q_query q;
+	struct wd_q_buf b;
 	struct sk_err e;
 	int fd = mkstemp(path);
 
-	wq_buf_init(&b, 0);
-	ck_assert_int_eq(wq_parse(&q, "help", 4), 0);
-	ck_assert_int_eq(wq_answer(NULL, &q, &o, &b, NULL), 0);
+	wd_q_buf_init(&b, 0);
+	ck_assert_int_eq(wd_q_parse(&q, "help", 4), 0);
+	ck_assert_int_eq(wd_q_answer(NULL, &q, &o, &b, NULL), 0);
 	ck_assert_ptr_nonnull(memmem(b.data, b.len, "  help        this text\r\n",
 	    25));
 	ck_assert_ptr_null(memchr(b.data, '\0', b.len));
-	wq_buf_free(&b);
+	wd_q_buf_free(&b);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, file, sizeof(file) - 1),
 	    (ssize_t)sizeof(file) - 1);
 	close(fd);
-	o.help = wq_help_load(path, &e);
+	o.help = wd_q_help_load(path, &e);
 	ck_assert_msg(o.help != NULL, "%s", e.msg);
-	ck_assert_int_eq(wq_answer(NULL, &q, &o, &b, NULL), 0);
+	ck_assert_int_eq(wd_q_answer(NULL, &q, &o, &b, NULL), 0);
 	ck_assert_uint_eq(b.len, 17);
 	ck_assert_int_eq(memcmp(b.data, "General help.\r\n\r\n", 17), 0);
-	wq_buf_free(&b);
-	ck_assert_int_eq(wq_parse(&q, "help PREFIX", 11), 0);
-	ck_assert_int_eq(wq_answer(NULL, &q, &o, &b, NULL), 0);
+	wd_q_buf_free(&b);
+	ck_assert_int_eq(wd_q_parse(&q, "help PREFIX", 11), 0);
+	ck_assert_int_eq(wd_q_answer(NULL, &q, &o, &b, NULL), 0);
 	ck_assert_uint_eq(b.len, 8);
 	ck_assert_int_eq(memcmp(b.data, "Use *.\r\n", 8), 0);
-	wq_buf_free(&b);
-	ck_assert_int_eq(wq_parse(&q, "help nothing", 12), 0);
-	ck_assert_int_eq(wq_answer(NULL, &q, &o, &b, NULL), 0);
+	wd_q_buf_free(&b);
+	ck_assert_int_eq(wd_q_parse(&q, "help nothing", 12), 0);
+	ck_assert_int_eq(wd_q_answer(NULL, &q, &o, &b, NULL), 0);
 	ck_assert_int_eq(memcmp(b.data, "General help.\r\n", 15), 0);
-	wq_buf_free(&b);
-	wq_help_free((struct wq_help *)o.help);
+	wd_q_buf_free(&b);
+	wd_q_help_free((struct wd_q_help *)o.help);
 
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ck_assert_int_eq(write(fd, "ok\nbad\x01\n", 8), 8);
 	close(fd);
-	ck_assert_ptr_null(wq_help_load(path, &e));
+	ck_assert_ptr_null(wd_q_help_load(path, &e));
 	ck_assert_int_eq(strncmp(e.msg + strlen(path), ":2: control character",
 	    21), 0);
 	unlink(path);
-	ck_assert_ptr_null(wq_help_load(path, &e));
+	ck_assert_ptr_null(wd_q_help_load(path, &e));
 	ck_assert_int_eq(e.code, ENOENT);
 }
 END_TEST
@@ -442,23 +442,23 @@ static const struct {
 	int code;
 	const char *text, *want;
 } errs[] = {
-	{ WQ_ERR_TOO_LONG, NULL, "%ERROR:107: input line too long\r\n" },
-	{ WQ_ERR_BADCHAR, NULL, "%ERROR:108: invalid characters in query\r\n" },
-	{ WQ_ERR_DENIED, NULL, "%ERROR:201: access denied\r\n" },
-	{ WQ_ERR_DENIED, WQ_TEXT_RATE,
+	{ WD_Q_ERR_TOO_LONG, NULL, "%ERROR:107: input line too long\r\n" },
+	{ WD_Q_ERR_BADCHAR, NULL, "%ERROR:108: invalid characters in query\r\n" },
+	{ WD_Q_ERR_DENIED, NULL, "%ERROR:201: access denied\r\n" },
+	{ WD_Q_ERR_DENIED, WD_Q_TEXT_RATE,
 	    "%ERROR:201: access temporarily denied\r\n" },
-	{ WQ_ERR_BUSY, NULL, "%ERROR:208: server busy\r\n" },
+	{ WD_Q_ERR_BUSY, NULL, "%ERROR:208: server busy\r\n" },
 };
 
-START_TEST(wq_error_formats_ripe_style_lines)
+START_TEST(wd_q_error_formats_ripe_style_lines)
 {
-	struct wq_buf b;
+	struct wd_q_buf b;
 
-	wq_buf_init(&b, 0);
-	ck_assert_int_eq(wq_error(&b, errs[_i].code, errs[_i].text, "\r\n"), 0);
+	wd_q_buf_init(&b, 0);
+	ck_assert_int_eq(wd_q_error(&b, errs[_i].code, errs[_i].text, "\r\n"), 0);
 	ck_assert_uint_eq(b.len, strlen(errs[_i].want));
 	ck_assert_int_eq(memcmp(b.data, errs[_i].want, b.len), 0);
-	wq_buf_free(&b);
+	wd_q_buf_free(&b);
 }
 END_TEST
 
@@ -468,24 +468,24 @@ query_suite(void)
 	Suite *s = suite_create("query");
 	TCase *tc = tcase_create("parse");
 
-	tcase_add_loop_test(tc, wq_parse_classifies_and_normalizes_queries, 0,
+	tcase_add_loop_test(tc, wd_q_parse_classifies_and_normalizes_queries, 0,
 	    sizeof(parses) / sizeof(parses[0]));
-	tcase_add_test(tc, wq_parse_rejects_nul_and_overlong_lines);
+	tcase_add_test(tc, wd_q_parse_rejects_nul_and_overlong_lines);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("run");
-	tcase_add_loop_test(tc, wq_run_matches_in_database_order_without_duplicates,
+	tcase_add_loop_test(tc, wd_q_run_matches_in_database_order_without_duplicates,
 	    0, sizeof(runs) / sizeof(runs[0]));
-	tcase_add_test(tc, wq_run_prefix_over_many_words_uses_record_order);
+	tcase_add_test(tc, wd_q_run_prefix_over_many_words_uses_record_order);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("answer");
-	tcase_add_test(tc, wq_answer_prints_source_text_record_exactly);
-	tcase_add_test(tc, wq_answer_reports_zero_matches_with_hint);
-	tcase_add_test(tc, wq_answer_caps_matches_and_says_so);
-	tcase_add_test(tc, wq_answer_aligns_long_names_and_hides_dot_fields);
-	tcase_add_test(tc, wq_answer_wraps_long_values_under_line_limit);
-	tcase_add_test(tc, wq_answer_cuts_records_past_the_byte_cap);
-	tcase_add_test(tc, wq_help_prints_builtin_text_and_file_topics);
-	tcase_add_loop_test(tc, wq_error_formats_ripe_style_lines, 0,
+	tcase_add_test(tc, wd_q_answer_prints_source_text_record_exactly);
+	tcase_add_test(tc, wd_q_answer_reports_zero_matches_with_hint);
+	tcase_add_test(tc, wd_q_answer_caps_matches_and_says_so);
+	tcase_add_test(tc, wd_q_answer_aligns_long_names_and_hides_dot_fields);
+	tcase_add_test(tc, wd_q_answer_wraps_long_values_under_line_limit);
+	tcase_add_test(tc, wd_q_answer_cuts_records_past_the_byte_cap);
+	tcase_add_test(tc, wd_q_help_prints_builtin_text_and_file_topics);
+	tcase_add_loop_test(tc, wd_q_error_formats_ripe_style_lines, 0,
 	    sizeof(errs) / sizeof(errs[0]));
 	suite_add_tcase(s, tc);
 	return s;

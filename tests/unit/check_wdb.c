@@ -12,24 +12,24 @@
 #include "whoisd/db_internal.h"
 #include "unit.h"
 
-static struct wdb *
+static struct wd_db *
 mem(const char *text, const char *index, struct sk_err *e)
 {
-	struct wdb_opts o = { .index = index };
+	struct wd_db_opts o = { .index = index };
 
-	return wdb_load_mem(text, strlen(text), "t.db", &o, e);
+	return wd_db_load_mem(text, strlen(text), "t.db", &o, e);
 }
 
 /* Field i of record rec as "Name=value". */
 static const char *
-field(const struct wdb *db, size_t rec, size_t i, char *buf, size_t size)
+field(const struct wd_db *db, size_t rec, size_t i, char *buf, size_t size)
 {
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 
-	wdb_fields(db, rec, &it);
+	wd_db_fields(db, rec, &it);
 	do {
-		if (!wdb_next(&it, &f))
+		if (!wd_db_next(&it, &f))
 			return "(none)";
 	} while (i-- > 0);
 	snprintf(buf, size, "%s=%.*s", f.name, (int)f.len, f.value);
@@ -37,23 +37,23 @@ field(const struct wdb *db, size_t rec, size_t i, char *buf, size_t size)
 }
 
 static size_t
-nfields(const struct wdb *db, size_t rec)
+nfields(const struct wd_db *db, size_t rec)
 {
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 	size_t n = 0;
 
-	for (wdb_fields(db, rec, &it); wdb_next(&it, &f);)
+	for (wd_db_fields(db, rec, &it); wd_db_next(&it, &f);)
 		n++;
 	return n;
 }
 
 /* Records holding word w, as "0,2,5". */
 static const char *
-word(const struct wdb *db, const char *w, char *buf, size_t size)
+word(const struct wd_db *db, const char *w, char *buf, size_t size)
 {
 	const uint32_t *r;
-	size_t n = wdb_word(db, w, strlen(w), &r), i, len = 0;
+	size_t n = wd_db_word(db, w, strlen(w), &r), i, len = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < n && len < size; i++)
@@ -89,15 +89,15 @@ static const struct {
 	{ "A: 12345678abcdef\x1fgh\n", 0, "t.db:1: control character 0x1f" },
 };
 
-START_TEST(wdb_rejects_broken_file_with_file_and_line)
+START_TEST(wd_db_rejects_broken_file_with_file_and_line)
 {
 	struct sk_err e;
 	size_t len = bad[_i].len ? bad[_i].len : strlen(bad[_i].text);
-	struct wdb *db = wdb_load_mem(bad[_i].text, len, "t.db", NULL, &e);
+	struct wd_db *db = wd_db_load_mem(bad[_i].text, len, "t.db", NULL, &e);
 
 	if (bad[_i].msg == NULL) {
 		ck_assert_msg(db != NULL, "case %d: %s", _i, e.msg);
-		wdb_free(db);
+		wd_db_free(db);
 		return;
 	}
 	ck_assert_msg(db == NULL, "case %d: loaded", _i);
@@ -121,35 +121,35 @@ repeat(const char *line, size_t n, const char *tail)
 	return s;
 }
 
-START_TEST(wdb_enforces_line_field_name_and_value_bounds)
+START_TEST(wd_db_enforces_line_field_name_and_value_bounds)
 {
 	struct sk_err e;
-	struct wdb *db;
-	char line[WDB_LINE_MAX + 8], name[80];
+	struct wd_db *db;
+	char line[WD_DB_LINE_MAX + 8], name[80];
 	char *s;
 
 	/* A line of exactly 4096 bytes loads; 4097 does not. */
 	memset(line, 'x', sizeof(line));
 	memcpy(line, "A: ", 3);
-	line[WDB_LINE_MAX] = '\0';
+	line[WD_DB_LINE_MAX] = '\0';
 	db = mem(line, NULL, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
-	wdb_free(db);
-	line[WDB_LINE_MAX] = 'x';
-	line[WDB_LINE_MAX + 1] = '\n';
-	line[WDB_LINE_MAX + 2] = '\0';
+	wd_db_free(db);
+	line[WD_DB_LINE_MAX] = 'x';
+	line[WD_DB_LINE_MAX + 1] = '\n';
+	line[WD_DB_LINE_MAX + 2] = '\0';
 	s = repeat("B: c\n", 1, line);
 	ck_assert_ptr_null(mem(s, NULL, &e));
 	ck_assert_str_eq(e.msg, "t.db:2: line longer than 4096 bytes");
 	free(s);
 
-	s = repeat("A: x\n", WDB_FIELDS_MAX, "");
+	s = repeat("A: x\n", WD_DB_FIELDS_MAX, "");
 	db = mem(s, NULL, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
-	ck_assert_uint_eq(nfields(db, 0), WDB_FIELDS_MAX);
-	wdb_free(db);
+	ck_assert_uint_eq(nfields(db, 0), WD_DB_FIELDS_MAX);
+	wd_db_free(db);
 	free(s);
-	s = repeat("A: x\n", WDB_FIELDS_MAX + 1, "");
+	s = repeat("A: x\n", WD_DB_FIELDS_MAX + 1, "");
 	ck_assert_ptr_null(mem(s, NULL, &e));
 	ck_assert_str_eq(e.msg, "t.db:257: more than 256 attributes in one "
 	    "record");
@@ -176,37 +176,37 @@ START_TEST(wdb_enforces_line_field_name_and_value_bounds)
 }
 END_TEST
 
-START_TEST(wdb_load_reports_missing_file_and_path)
+START_TEST(wd_db_load_reports_missing_file_and_path)
 {
 	struct sk_err e;
 
-	ck_assert_ptr_null(wdb_load("/nonexistent/whoisd.db", NULL, &e));
+	ck_assert_ptr_null(wd_db_load("/nonexistent/whoisd.db", NULL, &e));
 	ck_assert_str_eq(e.msg, "/nonexistent/whoisd.db: No such file or "
 	    "directory");
 	ck_assert_int_eq(e.code, ENOENT);
 }
 END_TEST
 
-START_TEST(wdb_load_reads_file_and_names_it_in_errors)
+START_TEST(wd_db_load_reads_file_and_names_it_in_errors)
 {
 	char path[] = "/tmp/check_wdb.XXXXXX", want[128], buf[128];
 	const char text[] = "Full Name: Quinton, Reg\nRoom: NSC 214\n\n"
 	    "Full Name: Ashford, Miriam\nbroken line\n";
 	struct sk_err e;
-	struct wdb *db;
+	struct wd_db *db;
 	int fd = mkstemp(path);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, text, 38), 38);
-	db = wdb_load(path, NULL, &e);
+	db = wd_db_load(path, NULL, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
-	ck_assert_uint_eq(wdb_count(db), 1);
+	ck_assert_uint_eq(wd_db_count(db), 1);
 	ck_assert_str_eq(field(db, 0, 1, buf, sizeof(buf)), "Room=NSC 214");
-	wdb_free(db);
+	wd_db_free(db);
 	ck_assert_int_eq(write(fd, text + 38, sizeof(text) - 39),
 	    (ssize_t)sizeof(text) - 39);
 	close(fd);
-	ck_assert_ptr_null(wdb_load(path, NULL, &e));
+	ck_assert_ptr_null(wd_db_load(path, NULL, &e));
 	snprintf(want, sizeof(want), "%s:5: missing ':' after the attribute "
 	    "name", path);
 	ck_assert_str_eq(e.msg, want);
@@ -239,8 +239,8 @@ mixed(size_t n, size_t *len)
 	}
 	/* One line of the longest length allowed, ending in CRLF. */
 	l += (size_t)sprintf(s + l, "Full Name: ");
-	memset(s + l, 'q', WDB_LINE_MAX - 11);
-	l += WDB_LINE_MAX - 11;
+	memset(s + l, 'q', WD_DB_LINE_MAX - 11);
+	l += WD_DB_LINE_MAX - 11;
 	l += (size_t)sprintf(s + l, "\r\nLast: no newline");
 	*len = l;
 	return s;
@@ -252,22 +252,22 @@ mixed(size_t n, size_t *len)
 
 /* Both directories hold the same records, fields and word lists. */
 static void
-same_db(const struct wdb *a, const struct wdb *b, const char *how)
+same_db(const struct wd_db *a, const struct wd_db *b, const char *how)
 {
-	struct wdb_iter ia, ib;
-	struct wdb_field fa, fb;
+	struct wd_db_iter ia, ib;
+	struct wd_db_field fa, fb;
 	const uint32_t *ra, *rb;
 	const char *p, *w;
-	char fw[WDB_LINE_MAX];
+	char fw[WD_DB_LINE_MAX];
 	size_t rec, na, nb, wl, i;
 
-	expect(wdb_count(a) == wdb_count(b), "%s: %zu records, not %zu",
-	    how, wdb_count(b), wdb_count(a));
-	for (rec = 0; rec < wdb_count(a); rec++) {
-		wdb_fields(a, rec, &ia);
-		wdb_fields(b, rec, &ib);
-		while (wdb_next(&ia, &fa)) {
-			expect(wdb_next(&ib, &fb), "%s: record %zu "
+	expect(wd_db_count(a) == wd_db_count(b), "%s: %zu records, not %zu",
+	    how, wd_db_count(b), wd_db_count(a));
+	for (rec = 0; rec < wd_db_count(a); rec++) {
+		wd_db_fields(a, rec, &ia);
+		wd_db_fields(b, rec, &ib);
+		while (wd_db_next(&ia, &fa)) {
+			expect(wd_db_next(&ib, &fb), "%s: record %zu "
 			    "short", how, rec);
 			expect(strcmp(fa.name, fb.name) == 0 &&
 			    fa.len == fb.len && memcmp(fa.value, fb.value,
@@ -278,17 +278,17 @@ same_db(const struct wdb *a, const struct wdb *b, const char *how)
 			if (!fa.indexed)
 				continue;
 			p = fa.value;
-			while ((w = wdb_token(&p, fa.value + fa.len, &wl))) {
+			while ((w = wd_db_token(&p, fa.value + fa.len, &wl))) {
 				for (i = 0; i < wl; i++)
-					fw[i] = (char)wdb_fold((unsigned char)w[i]);
-				na = wdb_word(a, fw, wl, &ra);
-				nb = wdb_word(b, fw, wl, &rb);
+					fw[i] = (char)wd_db_fold((unsigned char)w[i]);
+				na = wd_db_word(a, fw, wl, &ra);
+				nb = wd_db_word(b, fw, wl, &rb);
 				expect(na > 0 && na == nb && memcmp(ra,
 				    rb, na * sizeof(*ra)) == 0, "%s: word %.*s",
 				    how, (int)wl, w);
 			}
 		}
-		expect(!wdb_next(&ib, &fb), "%s: record %zu long", how,
+		expect(!wd_db_next(&ib, &fb), "%s: record %zu long", how,
 		    rec);
 	}
 }
@@ -333,18 +333,18 @@ feed(void *arg)
 }
 
 /* Load text through a pipe, as from a FIFO or standard input. */
-static struct wdb *
+static struct wd_db *
 load_pipe(const char *text, size_t len, struct sk_err *e)
 {
 	struct feed f = { .text = text, .len = len };
-	struct wdb *db;
+	struct wd_db *db;
 	pthread_t t;
 	int p[2];
 
 	ck_assert_int_eq(pipe(p), 0);
 	f.fd = p[1];
 	ck_assert_int_eq(pthread_create(&t, NULL, feed, &f), 0);
-	db = wdb__load_fd(p[0], 0, "t.db", NULL, e);
+	db = wd_db__load_fd(p[0], 0, "t.db", NULL, e);
 	/* A failed load stops reading: unblock the writer. */
 	close(p[0]);
 	pthread_join(t, NULL);
@@ -353,85 +353,85 @@ load_pipe(const char *text, size_t len, struct sk_err *e)
 
 static const size_t reads[] = { 1, 2, 3, 7, 4095, 4096, 4097, 4099, 65536, 0 };
 
-START_TEST(wdb_file_pipe_and_memory_loads_agree)
+START_TEST(wd_db_file_pipe_and_memory_loads_agree)
 {
 	size_t len, n = _i == 0 ? 300 : 60000;
 	char *text = mixed(n, &len), how[64];
-	struct wdb *m, *d;
+	struct wd_db *m, *d;
 	struct sk_err e;
 	size_t i;
 	int fd;
 
 	/* 60,000 records: arrays past a megabyte, two index threads. */
-	m = wdb_load_mem(text, len, "t.db", NULL, &e);
+	m = wd_db_load_mem(text, len, "t.db", NULL, &e);
 	ck_assert_msg(m != NULL, "%s", e.msg);
-	ck_assert_uint_eq(wdb_count(m), n + 1);
+	ck_assert_uint_eq(wd_db_count(m), n + 1);
 	d = load_pipe(text, len, &e);
 	ck_assert_msg(d != NULL, "pipe: %s", e.msg);
 	same_db(m, d, "pipe");
-	wdb_free(d);
+	wd_db_free(d);
 	fd = file_with(text, len);
 	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 		if (n > 1000 && reads[i] < 4095)
 			continue;	/* byte-sized reads of 8 MB: slow */
 		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
 		snprintf(how, sizeof(how), "file, reads of %zu", reads[i]);
-		d = wdb__load_fd(fd, reads[i], "t.db", NULL, &e);
+		d = wd_db__load_fd(fd, reads[i], "t.db", NULL, &e);
 		ck_assert_msg(d != NULL, "%s: %s", how, e.msg);
 		same_db(m, d, how);
-		wdb_free(d);
+		wd_db_free(d);
 	}
 	close(fd);
-	wdb_free(m);
+	wd_db_free(m);
 	free(text);
 }
 END_TEST
 
 /* A broken file gives the same message at the same line whichever way it
  * is read, including lines that straddle reads. */
-START_TEST(wdb_stream_reports_errors_like_memory_load)
+START_TEST(wd_db_stream_reports_errors_like_memory_load)
 {
 	size_t len = bad[_i].len ? bad[_i].len : strlen(bad[_i].text), i;
 	struct sk_err em, ef;
-	struct wdb *m, *d;
+	struct wd_db *m, *d;
 	int fd = file_with(bad[_i].text, len);
 
-	m = wdb_load_mem(bad[_i].text, len, "t.db", NULL, &em);
+	m = wd_db_load_mem(bad[_i].text, len, "t.db", NULL, &em);
 	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-		d = wdb__load_fd(fd, reads[i], "t.db", NULL, &ef);
+		d = wd_db__load_fd(fd, reads[i], "t.db", NULL, &ef);
 		ck_assert_msg((m == NULL) == (d == NULL), "case %d, reads of "
 		    "%zu", _i, reads[i]);
 		if (m == NULL)
 			ck_assert_msg(strcmp(em.msg, ef.msg) == 0, "case %d, "
 			    "reads of %zu: %s", _i, reads[i], ef.msg);
-		wdb_free(d);
+		wd_db_free(d);
 	}
-	wdb_free(m);
+	wd_db_free(m);
 	close(fd);
 }
 END_TEST
 
-START_TEST(wdb_stream_finds_overlong_line_at_any_read_size)
+START_TEST(wd_db_stream_finds_overlong_line_at_any_read_size)
 {
 	static const struct {
 		size_t x;		/* bytes of 'x' on line 2 */
 		const char *end;
 		const char *msg;	/* NULL: loads */
 	} lines[] = {
-		{ WDB_LINE_MAX - 3, "\n", NULL },
-		{ WDB_LINE_MAX - 3, "\r\n", NULL },
-		{ WDB_LINE_MAX - 3, "\r", NULL },	/* at EOF, CR dropped */
-		{ WDB_LINE_MAX - 3, "", NULL },
-		{ WDB_LINE_MAX - 2, "\n", "t.db:2: line longer than 4096 bytes" },
-		{ WDB_LINE_MAX - 2, "", "t.db:2: line longer than 4096 bytes" },
-		{ WDB_LINE_MAX - 2, "\r\n", "t.db:2: line longer than 4096 "
+		{ WD_DB_LINE_MAX - 3, "\n", NULL },
+		{ WD_DB_LINE_MAX - 3, "\r\n", NULL },
+		{ WD_DB_LINE_MAX - 3, "\r", NULL },	/* at EOF, CR dropped */
+		{ WD_DB_LINE_MAX - 3, "", NULL },
+		{ WD_DB_LINE_MAX - 2, "\n", "t.db:2: line longer than 4096 bytes" },
+		{ WD_DB_LINE_MAX - 2, "", "t.db:2: line longer than 4096 bytes" },
+		{ WD_DB_LINE_MAX - 2, "\r\n", "t.db:2: line longer than 4096 "
 		    "bytes" },
 		{ 100000, "\n", "t.db:2: line longer than 4096 bytes" },
 	};
 	char *s = malloc(100000 + 64);
 	struct sk_err e;
-	struct wdb *d;
+	struct wd_db *d;
 	size_t len, i, c;
 	int fd;
 
@@ -444,17 +444,17 @@ START_TEST(wdb_stream_finds_overlong_line_at_any_read_size)
 		fd = file_with(s, len);
 		for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 			ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-			d = wdb__load_fd(fd, reads[i], "t.db", NULL, &e);
+			d = wd_db__load_fd(fd, reads[i], "t.db", NULL, &e);
 			if (lines[c].msg == NULL) {
 				ck_assert_msg(d != NULL, "case %zu, reads of "
 				    "%zu: %s", c, reads[i], e.msg);
-				ck_assert_uint_eq(wdb_count(d), 1);
+				ck_assert_uint_eq(wd_db_count(d), 1);
 			} else {
 				ck_assert_msg(d == NULL, "case %zu, reads of "
 				    "%zu: loaded", c, reads[i]);
 				ck_assert_str_eq(e.msg, lines[c].msg);
 			}
-			wdb_free(d);
+			wd_db_free(d);
 		}
 		close(fd);
 	}
@@ -465,38 +465,38 @@ END_TEST
 /* whoisd keeps answering from a loaded directory while the admin
  * rewrites the file in place: nothing of it is mapped, so a shorter file
  * can neither change answers nor raise SIGBUS. */
-START_TEST(wdb_answers_survive_file_truncated_after_load)
+START_TEST(wd_db_answers_survive_file_truncated_after_load)
 {
 	char path[] = "/tmp/check_wdb.XXXXXX", b[64];
 	size_t len;
 	char *text = mixed(60000, &len);
 	struct sk_err e;
-	struct wdb *db;
+	struct wd_db *db;
 	const uint32_t *r;
 	int fd = mkstemp(path);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-	db = wdb_load(path, NULL, &e);
+	db = wd_db_load(path, NULL, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
 	ck_assert_int_eq(ftruncate(fd, 0), 0);
 	ck_assert_int_eq(pwrite(fd, "X: y\n", 5, 0), 5);
 	close(fd);
 	unlink(path);
-	ck_assert_uint_eq(wdb_count(db), 60001);
-	ck_assert_uint_eq(wdb_word(db, "h59999", 6, &r), 1);
+	ck_assert_uint_eq(wd_db_count(db), 60001);
+	ck_assert_uint_eq(wd_db_word(db, "h59999", 6, &r), 1);
 	ck_assert_uint_eq(r[0], 59999);
 	ck_assert_str_eq(field(db, 59999, 1, b, sizeof(b)), "Handle=H59999");
-	wdb_free(db);
+	wd_db_free(db);
 	free(text);
 }
 END_TEST
 
-START_TEST(wdb_load_refuses_directory_as_bad_input)
+START_TEST(wd_db_load_refuses_directory_as_bad_input)
 {
 	struct sk_err e;
 
-	ck_assert_ptr_null(wdb_load("/tmp", NULL, &e));
+	ck_assert_ptr_null(wd_db_load("/tmp", NULL, &e));
 	ck_assert_str_eq(e.msg, "/tmp: Is a directory");
 	ck_assert_int_eq(e.kind, SK_ERR_INPUT);
 }
@@ -504,7 +504,7 @@ END_TEST
 
 /* ---- accepted syntax ------------------------------------------------------------ */
 
-START_TEST(wdb_parses_comments_continuations_and_blank_lines)
+START_TEST(wd_db_parses_comments_continuations_and_blank_lines)
 {
 	const char *text =
 	    "# a comment\n"
@@ -524,11 +524,11 @@ START_TEST(wdb_parses_comments_continuations_and_blank_lines)
 	    "\n"
 	    "Last: no newline at end";
 	struct sk_err e;
-	struct wdb *db = mem(text, NULL, &e);
+	struct wd_db *db = mem(text, NULL, &e);
 	char b[256];
 
 	ck_assert_msg(db != NULL, "%s", e.msg);
-	ck_assert_uint_eq(wdb_count(db), 3);
+	ck_assert_uint_eq(wd_db_count(db), 3);
 	ck_assert_uint_eq(nfields(db, 0), 5);
 	ck_assert_str_eq(field(db, 0, 0, b, sizeof(b)), "Full Name=Quinton, Reg");
 	ck_assert_str_eq(field(db, 0, 1, b, sizeof(b)), "Machine Address=");
@@ -538,24 +538,24 @@ START_TEST(wdb_parses_comments_continuations_and_blank_lines)
 	ck_assert_str_eq(field(db, 0, 4, b, sizeof(b)), "Tabs=a b");
 	ck_assert_str_eq(field(db, 1, 0, b, sizeof(b)), "full name=Second");
 	ck_assert_str_eq(field(db, 2, 0, b, sizeof(b)), "Last=no newline at end");
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wdb_accepts_empty_and_comment_only_files)
+START_TEST(wd_db_accepts_empty_and_comment_only_files)
 {
 	struct sk_err e;
-	struct wdb *db = mem("", NULL, &e);
+	struct wd_db *db = mem("", NULL, &e);
 	const uint32_t *r;
 
 	ck_assert_ptr_nonnull(db);
-	ck_assert_uint_eq(wdb_count(db), 0);
-	ck_assert_uint_eq(wdb_word(db, "x", 1, &r), 0);
-	wdb_free(db);
+	ck_assert_uint_eq(wd_db_count(db), 0);
+	ck_assert_uint_eq(wd_db_word(db, "x", 1, &r), 0);
+	wd_db_free(db);
 	db = mem("# nothing\n\n%\n", NULL, &e);
 	ck_assert_ptr_nonnull(db);
-	ck_assert_uint_eq(wdb_count(db), 0);
-	wdb_free(db);
+	ck_assert_uint_eq(wd_db_count(db), 0);
+	wd_db_free(db);
 }
 END_TEST
 
@@ -592,44 +592,44 @@ static const struct {
 	{ "", "" },
 };
 
-START_TEST(wdb_word_finds_indexed_words_only)
+START_TEST(wd_db_word_finds_indexed_words_only)
 {
 	struct sk_err e;
-	struct wdb *db = mem(people, NULL, &e);
+	struct wd_db *db = mem(people, NULL, &e);
 	char b[64];
 
 	ck_assert_msg(db != NULL, "%s", e.msg);
 	ck_assert_msg(strcmp(word(db, words[_i].word, b, sizeof(b)),
 	    words[_i].want) == 0, "case %d (%s): got \"%s\"", _i,
 	    words[_i].word, b);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wdb_marks_hidden_and_indexed_fields)
+START_TEST(wd_db_marks_hidden_and_indexed_fields)
 {
 	struct sk_err e;
-	struct wdb *db = mem(people, NULL, &e);
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db *db = mem(people, NULL, &e);
+	struct wd_db_iter it;
+	struct wd_db_field f;
 	int i = 0;
 	static const int hidden[] = { 0, 0, 0, 1 }, indexed[] = { 1, 0, 1, 1 };
 
 	ck_assert_ptr_nonnull(db);
-	for (wdb_fields(db, 0, &it); wdb_next(&it, &f); i++) {
+	for (wd_db_fields(db, 0, &it); wd_db_next(&it, &f); i++) {
 		ck_assert_int_eq(f.hidden, hidden[i]);
 		ck_assert_int_eq(f.indexed, indexed[i]);
 		ck_assert_uint_eq(f.namelen, strlen(f.name));
 	}
 	ck_assert_int_eq(i, 4);
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wdb_index_option_replaces_default_attributes)
+START_TEST(wd_db_index_option_replaces_default_attributes)
 {
 	struct sk_err e;
-	struct wdb *db = mem(people, " department , handle", &e);
+	struct wd_db *db = mem(people, " department , handle", &e);
 	char b[64];
 
 	ck_assert_ptr_nonnull(db);
@@ -638,7 +638,7 @@ START_TEST(wdb_index_option_replaces_default_attributes)
 	ck_assert_str_eq(word(db, "ma12", b, sizeof(b)), "1");
 	ck_assert_str_eq(word(db, "quinton", b, sizeof(b)), "");
 	ck_assert_str_eq(word(db, "reggers", b, sizeof(b)), "0"); /* hidden */
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
@@ -657,34 +657,34 @@ collect(void *arg, const uint32_t *r, size_t n)
 	return 0;
 }
 
-START_TEST(wdb_prefix_visits_every_word_with_the_prefix)
+START_TEST(wd_db_prefix_visits_every_word_with_the_prefix)
 {
 	struct sk_err e;
-	struct wdb *db = mem(people, NULL, &e);
+	struct wd_db *db = mem(people, NULL, &e);
 	struct collect c = { "" };
 
 	ck_assert_ptr_nonnull(db);
 	/* "re": reg (0 2) and reggers (0), in either order */
-	ck_assert_int_eq(wdb_prefix(db, "re", 2, collect, &c), 0);
+	ck_assert_int_eq(wd_db_prefix(db, "re", 2, collect, &c), 0);
 	ck_assert_msg(strcmp(c.s, "0 2 0 ") == 0 || strcmp(c.s, "0 0 2 ") == 0,
 	    "got %s", c.s);
 	c.s[0] = '\0';
-	wdb_prefix(db, "QUIN", 4, collect, &c);		/* any case */
+	wd_db_prefix(db, "QUIN", 4, collect, &c);		/* any case */
 	ck_assert_str_eq(c.s, "0 2 ");
 	c.s[0] = '\0';
-	wdb_prefix(db, "regg", 4, collect, &c);
+	wd_db_prefix(db, "regg", 4, collect, &c);
 	ck_assert_str_eq(c.s, "0 ");
 	c.s[0] = '\0';
-	wdb_prefix(db, "zz", 2, collect, &c);
+	wd_db_prefix(db, "zz", 2, collect, &c);
 	ck_assert_str_eq(c.s, "");
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
-START_TEST(wdb_folds_case_and_keeps_display_case)
+START_TEST(wd_db_folds_case_and_keeps_display_case)
 {
 	struct sk_err e;
-	struct wdb *db = mem("FULL NAME: McAllister, ADA\n", NULL, &e);
+	struct wd_db *db = mem("FULL NAME: McAllister, ADA\n", NULL, &e);
 	char b[64];
 
 	ck_assert_ptr_nonnull(db);
@@ -692,7 +692,7 @@ START_TEST(wdb_folds_case_and_keeps_display_case)
 	ck_assert_str_eq(word(db, "ada", b, sizeof(b)), "0");
 	ck_assert_str_eq(field(db, 0, 0, b, sizeof(b)),
 	    "FULL NAME=McAllister, ADA");
-	wdb_free(db);
+	wd_db_free(db);
 }
 END_TEST
 
@@ -703,37 +703,37 @@ count(void *arg, const uint32_t *r, size_t n)
 	return 0;
 }
 
-START_TEST(wdb_indexes_many_records_in_file_order)
+START_TEST(wd_db_indexes_many_records_in_file_order)
 {
 	size_t n = 20000, i, len = 0, total = 0;
 	char *s = malloc(n * 64), b[32];
 	const uint32_t *r;
 	struct sk_err e;
-	struct wdb *db;
+	struct wd_db *db;
 
 	ck_assert_ptr_nonnull(s);
 	for (i = 0; i < n; i++)
 		len += (size_t)sprintf(s + len, "Name: Smith W%zu\nHandle: "
 		    "h%zu\n\n", i % 100, i);
-	db = wdb_load_mem(s, len, "t.db", NULL, &e);
+	db = wd_db_load_mem(s, len, "t.db", NULL, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
-	ck_assert_uint_eq(wdb_count(db), n);
-	ck_assert_uint_eq(wdb_word(db, "smith", 5, &r), n);
+	ck_assert_uint_eq(wd_db_count(db), n);
+	ck_assert_uint_eq(wd_db_word(db, "smith", 5, &r), n);
 	for (i = 1; i < n; i++)
 		ck_assert_uint_lt(r[i - 1], r[i]);
-	ck_assert_uint_eq(wdb_word(db, "w7", 2, &r), n / 100);
+	ck_assert_uint_eq(wd_db_word(db, "w7", 2, &r), n / 100);
 	ck_assert_uint_eq(r[0], 7);
 	ck_assert_uint_eq(r[1], 107);
 	snprintf(b, sizeof(b), "h%zu", n - 1);
-	ck_assert_uint_eq(wdb_word(db, b, strlen(b), &r), 1);
+	ck_assert_uint_eq(wd_db_word(db, b, strlen(b), &r), 1);
 	ck_assert_uint_eq(r[0], n - 1);
 	/* w7 and w70..w79, each in every hundredth record */
-	ck_assert_int_eq(wdb_prefix(db, "w7", 2, count, &total), 0);
+	ck_assert_int_eq(wd_db_prefix(db, "w7", 2, count, &total), 0);
 	ck_assert_uint_eq(total, 11 * n / 100);
 	total = 0;
-	wdb_prefix(db, "h1999", 5, count, &total);	/* h1999, h19990.. */
+	wd_db_prefix(db, "h1999", 5, count, &total);	/* h1999, h19990.. */
 	ck_assert_uint_eq(total, 11);
-	wdb_free(db);
+	wd_db_free(db);
 	free(s);
 }
 END_TEST
@@ -748,13 +748,13 @@ static const struct {
 	{ ",,, ", "" },
 };
 
-START_TEST(wdb_token_splits_on_separators_only)
+START_TEST(wd_db_token_splits_on_separators_only)
 {
 	const char *p = toks[_i].in, *end = p + strlen(p), *w;
 	char got[128] = "";
 	size_t len;
 
-	while ((w = wdb_token(&p, end, &len)) != NULL)
+	while ((w = wd_db_token(&p, end, &len)) != NULL)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.*s|",
 		    (int)len, w);
 	ck_assert_msg(strcmp(got, toks[_i].words) == 0, "case %d: got %s", _i,
@@ -768,32 +768,32 @@ wdb_suite(void)
 	Suite *s = suite_create("wdb");
 	TCase *tc = tcase_create("load");
 
-	tcase_add_loop_test(tc, wdb_rejects_broken_file_with_file_and_line, 0,
+	tcase_add_loop_test(tc, wd_db_rejects_broken_file_with_file_and_line, 0,
 	    sizeof(bad) / sizeof(bad[0]));
-	tcase_add_test(tc, wdb_enforces_line_field_name_and_value_bounds);
-	tcase_add_test(tc, wdb_load_reports_missing_file_and_path);
-	tcase_add_test(tc, wdb_load_reads_file_and_names_it_in_errors);
-	tcase_add_test(tc, wdb_parses_comments_continuations_and_blank_lines);
-	tcase_add_test(tc, wdb_accepts_empty_and_comment_only_files);
+	tcase_add_test(tc, wd_db_enforces_line_field_name_and_value_bounds);
+	tcase_add_test(tc, wd_db_load_reports_missing_file_and_path);
+	tcase_add_test(tc, wd_db_load_reads_file_and_names_it_in_errors);
+	tcase_add_test(tc, wd_db_parses_comments_continuations_and_blank_lines);
+	tcase_add_test(tc, wd_db_accepts_empty_and_comment_only_files);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stream");
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, wdb_file_pipe_and_memory_loads_agree, 0, 2);
-	tcase_add_loop_test(tc, wdb_stream_reports_errors_like_memory_load, 0,
+	tcase_add_loop_test(tc, wd_db_file_pipe_and_memory_loads_agree, 0, 2);
+	tcase_add_loop_test(tc, wd_db_stream_reports_errors_like_memory_load, 0,
 	    sizeof(bad) / sizeof(bad[0]));
-	tcase_add_test(tc, wdb_stream_finds_overlong_line_at_any_read_size);
-	tcase_add_test(tc, wdb_answers_survive_file_truncated_after_load);
-	tcase_add_test(tc, wdb_load_refuses_directory_as_bad_input);
+	tcase_add_test(tc, wd_db_stream_finds_overlong_line_at_any_read_size);
+	tcase_add_test(tc, wd_db_answers_survive_file_truncated_after_load);
+	tcase_add_test(tc, wd_db_load_refuses_directory_as_bad_input);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index");
-	tcase_add_loop_test(tc, wdb_word_finds_indexed_words_only, 0,
+	tcase_add_loop_test(tc, wd_db_word_finds_indexed_words_only, 0,
 	    sizeof(words) / sizeof(words[0]));
-	tcase_add_test(tc, wdb_marks_hidden_and_indexed_fields);
-	tcase_add_test(tc, wdb_index_option_replaces_default_attributes);
-	tcase_add_test(tc, wdb_prefix_visits_every_word_with_the_prefix);
-	tcase_add_test(tc, wdb_folds_case_and_keeps_display_case);
-	tcase_add_test(tc, wdb_indexes_many_records_in_file_order);
-	tcase_add_loop_test(tc, wdb_token_splits_on_separators_only, 0,
+	tcase_add_test(tc, wd_db_marks_hidden_and_indexed_fields);
+	tcase_add_test(tc, wd_db_index_option_replaces_default_attributes);
+	tcase_add_test(tc, wd_db_prefix_visits_every_word_with_the_prefix);
+	tcase_add_test(tc, wd_db_folds_case_and_keeps_display_case);
+	tcase_add_test(tc, wd_db_indexes_many_records_in_file_order);
+	tcase_add_loop_test(tc, wd_db_token_splits_on_separators_only, 0,
 	    sizeof(toks) / sizeof(toks[0]));
 	suite_add_tcase(s, tc);
 	return s;

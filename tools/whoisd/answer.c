@@ -1,6 +1,6 @@
 /*
  * Whois answers in the source text's UWO whoisd layout: the bounded output
- * buffer, the match listing (records from wq_run() in query.c), error
+ * buffer, the match listing (records from wd_q_run() in query.c), error
  * lines and help text, built in or loaded from a file.  Like query.c, this
  * file only has to be right about bytes.
  */
@@ -44,7 +44,7 @@ struct topic {
 	size_t off, len;
 };
 
-struct wq_help {
+struct wd_q_help {
 	char *text;
 	size_t genlen;		/* general text: text[0..genlen) */
 	struct topic topic[HELP_TOPICS];
@@ -54,18 +54,18 @@ struct wq_help {
 /* ---- output buffer ---------------------------------------------------------------- */
 
 void
-wq_buf_init(struct wq_buf *b, size_t max)
+wd_q_buf_init(struct wd_q_buf *b, size_t max)
 {
 	b->data = NULL;
 	b->len = b->cap = 0;
-	b->max = max ? max : WQ_OUT_MAX;
+	b->max = max ? max : WD_Q_OUT_MAX;
 	if (b->max < 4096)
 		b->max = 4096;	/* room for any header, error or hint */
 	b->full = 0;
 }
 
 void
-wq_buf_free(struct wq_buf *b)
+wd_q_buf_free(struct wd_q_buf *b)
 {
 	free(b->data);
 	b->data = NULL;
@@ -74,7 +74,7 @@ wq_buf_free(struct wq_buf *b)
 }
 
 static int
-put(struct wq_buf *b, const char *s, size_t n)
+put(struct wd_q_buf *b, const char *s, size_t n)
 {
 	size_t cap;
 	char *d;
@@ -101,7 +101,7 @@ put(struct wq_buf *b, const char *s, size_t n)
 }
 
 static int
-putc_n(struct wq_buf *b, char c, size_t n)
+putc_n(struct wd_q_buf *b, char c, size_t n)
 {
 	char sp[128];
 	size_t k;
@@ -116,13 +116,13 @@ putc_n(struct wq_buf *b, char c, size_t n)
 }
 
 static int
-putline(struct wq_buf *b, const char *eol, const char *fmt, ...)
+putline(struct wd_q_buf *b, const char *eol, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int
-putline(struct wq_buf *b, const char *eol, const char *fmt, ...)
+putline(struct wd_q_buf *b, const char *eol, const char *fmt, ...)
 {
-	char line[WQ_LINE_MAX];
+	char line[WD_Q_LINE_MAX];
 	va_list ap;
 	int n;
 
@@ -140,14 +140,14 @@ putline(struct wq_buf *b, const char *eol, const char *fmt, ...)
 
 /* ---- answers ----------------------------------------------------------------------- */
 
-/* One field, wrapped so no line passes WQ_LINE_MAX: break at the last
+/* One field, wrapped so no line passes WD_Q_LINE_MAX: break at the last
  * space in the second half of the room, else before a UTF-8 character;
  * continuation lines are indented to the value column. */
 static int
-put_field(struct wq_buf *b, const struct wdb_field *f, size_t width,
+put_field(struct wd_q_buf *b, const struct wd_db_field *f, size_t width,
     const char *eol)
 {
-	size_t el = strlen(eol), room = WQ_LINE_MAX - el - width - 2, n, cut;
+	size_t el = strlen(eol), room = WD_Q_LINE_MAX - el - width - 2, n, cut;
 	const char *v = f->value, *end = f->value + f->len;
 
 	if (putc_n(b, ' ', width - f->namelen) < 0 || put(b, f->name,
@@ -185,14 +185,14 @@ put_field(struct wq_buf *b, const struct wdb_field *f, size_t width,
 }
 
 static int
-put_record(const struct wdb *db, uint32_t rec, size_t width, struct wq_buf *b,
+put_record(const struct wd_db *db, uint32_t rec, size_t width, struct wd_q_buf *b,
     const char *eol)
 {
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 
-	wdb_fields(db, rec, &it);
-	while (wdb_next(&it, &f))
+	wd_db_fields(db, rec, &it);
+	while (wd_db_next(&it, &f))
 		if (!f.hidden && put_field(b, &f, width, eol) < 0)
 			return -1;
 	return put(b, eol, strlen(eol));
@@ -200,7 +200,7 @@ put_record(const struct wdb *db, uint32_t rec, size_t width, struct wq_buf *b,
 
 /* Text with '\n' line ends, sent with eol. */
 static int
-put_text(struct wq_buf *b, const char *s, size_t len, const char *eol)
+put_text(struct wd_q_buf *b, const char *s, size_t len, const char *eol)
 {
 	const char *end = s + len, *nl;
 
@@ -215,8 +215,8 @@ put_text(struct wq_buf *b, const char *s, size_t len, const char *eol)
 }
 
 static int
-put_help(const struct wq_help *h, const char *topic, size_t tl,
-    struct wq_buf *b, const char *eol)
+put_help(const struct wd_q_help *h, const char *topic, size_t tl,
+    struct wd_q_buf *b, const char *eol)
 {
 	size_t i;
 
@@ -231,11 +231,11 @@ put_help(const struct wq_help *h, const char *topic, size_t tl,
 }
 
 static int
-put_matches(const struct wdb *db, const struct wq_query *q, size_t max,
-    struct wq_buf *out, struct wq_result *res, const char *eol)
+put_matches(const struct wd_db *db, const struct wd_q_query *q, size_t max,
+    struct wd_q_buf *out, struct wd_q_result *res, const char *eol)
 {
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 	size_t i, width = NAME_WIDTH, hardmax = out->max, mark;
 	uint32_t *recs;
 	ssize_t n;
@@ -243,13 +243,13 @@ put_matches(const struct wdb *db, const struct wq_query *q, size_t max,
 
 	if ((recs = malloc((max + 1) * sizeof(*recs))) == NULL)
 		return -1;
-	if ((n = wq_run(db, q, recs, max + 1)) < 0)
+	if ((n = wd_q_run(db, q, recs, max + 1)) < 0)
 		goto end;
 	res->more = (size_t)n > max;
 	if (res->more)
 		n = (ssize_t)max;
 	for (i = 0; i < (size_t)n; i++)
-		for (wdb_fields(db, recs[i], &it); wdb_next(&it, &f);)
+		for (wd_db_fields(db, recs[i], &it); wd_db_next(&it, &f);)
 			if (!f.hidden && f.namelen > width)
 				width = f.namelen;
 	if (res->more)
@@ -291,20 +291,20 @@ end:
 }
 
 int
-wq_answer(const struct wdb *db, const struct wq_query *q,
-    const struct wq_opts *o, struct wq_buf *out, struct wq_result *res)
+wd_q_answer(const struct wd_db *db, const struct wd_q_query *q,
+    const struct wd_q_opts *o, struct wd_q_buf *out, struct wd_q_result *res)
 {
-	struct wq_result dummy;
+	struct wd_q_result dummy;
 	const char *eol = o && o->eol ? o->eol : "\r\n";
-	size_t max = o && o->max_matches ? o->max_matches : WQ_MAX_MATCHES;
+	size_t max = o && o->max_matches ? o->max_matches : WD_Q_MAX_MATCHES;
 
 	if (res == NULL)
 		res = &dummy;
 	memset(res, 0, sizeof(*res));
 	switch (q->kind) {
-	case WQ_EMPTY:
+	case WD_Q_EMPTY:
 		return putline(out, eol, "%s", HINT);
-	case WQ_HELP:
+	case WD_Q_HELP:
 		return put_help(o ? o->help : NULL, q->text, q->len, out, eol);
 	default:
 		return put_matches(db, q, max, out, res, eol);
@@ -312,30 +312,30 @@ wq_answer(const struct wdb *db, const struct wq_query *q,
 }
 
 const char *
-wq_strerror(int code)
+wd_q_strerror(int code)
 {
 	switch (code) {
-	case WQ_ERR_INTERNAL:
+	case WD_Q_ERR_INTERNAL:
 		return "internal software error";
-	case WQ_ERR_TOO_LONG:
+	case WD_Q_ERR_TOO_LONG:
 		return "input line too long";
-	case WQ_ERR_BADCHAR:
+	case WD_Q_ERR_BADCHAR:
 		return "invalid characters in query";
-	case WQ_ERR_SHORT:
+	case WD_Q_ERR_SHORT:
 		return "search key too short: need 2 characters before '*'";
-	case WQ_ERR_DENIED:
+	case WD_Q_ERR_DENIED:
 		return "access denied";
-	case WQ_ERR_BUSY:
+	case WD_Q_ERR_BUSY:
 		return "server busy";
 	}
 	return "error";
 }
 
 int
-wq_error(struct wq_buf *out, int code, const char *text, const char *eol)
+wd_q_error(struct wd_q_buf *out, int code, const char *text, const char *eol)
 {
 	return putline(out, eol ? eol : "\r\n", "%%ERROR:%d: %s", code,
-	    text ? text : wq_strerror(code));
+	    text ? text : wd_q_strerror(code));
 }
 
 /* ---- help text ---------------------------------------------------------------------- */
@@ -348,7 +348,7 @@ isblank_(unsigned char c)
 }
 
 static int
-help_parse(struct wq_help *h, size_t len, const char *path, struct sk_err *e)
+help_parse(struct wd_q_help *h, size_t len, const char *path, struct sk_err *e)
 {
 	char *s = h->text, *end = s + len, *nl, *w = s;
 	struct topic *t = NULL;
@@ -363,9 +363,9 @@ help_parse(struct wq_help *h, size_t len, const char *path, struct sk_err *e)
 		line++;
 		if (l > 0 && s[l - 1] == '\r')
 			l--;
-		if (l >= WQ_LINE_MAX - 2)
+		if (l >= WD_Q_LINE_MAX - 2)
 			return sk_err_set(e, EINVAL, "%s:%lu: line longer than "
-			    "%d bytes", path, line, WQ_LINE_MAX - 3);
+			    "%d bytes", path, line, WD_Q_LINE_MAX - 3);
 		for (i = 0; i < l; i++)
 			if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
 			    s[i] == 0x7f)
@@ -405,10 +405,10 @@ help_parse(struct wq_help *h, size_t len, const char *path, struct sk_err *e)
 	return 0;
 }
 
-struct wq_help *
-wq_help_load(const char *path, struct sk_err *e)
+struct wd_q_help *
+wd_q_help_load(const char *path, struct sk_err *e)
 {
-	struct wq_help *h = calloc(1, sizeof(*h));
+	struct wd_q_help *h = calloc(1, sizeof(*h));
 	size_t len = 0;
 	ssize_t n;
 	int fd = -1;
@@ -443,12 +443,12 @@ wq_help_load(const char *path, struct sk_err *e)
 fail:
 	if (fd >= 0)
 		close(fd);
-	wq_help_free(h);
+	wd_q_help_free(h);
 	return NULL;
 }
 
 void
-wq_help_free(struct wq_help *h)
+wd_q_help_free(struct wd_q_help *h)
 {
 	if (h == NULL)
 		return;

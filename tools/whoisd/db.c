@@ -21,13 +21,13 @@
 #include "db_internal.h"
 
 struct parse {
-	struct wdb *db;
+	struct wd_db *db;
 	const char *name;
 	const char *index;
 	unsigned long line;
 	struct sk_err *e;
 	int inrec;
-	uint16_t pred[WDB_FIELDS_MAX];	/* attribute seen at each position */
+	uint16_t pred[WD_DB_FIELDS_MAX];	/* attribute seen at each position */
 };
 
 /* Bytes read per read(2): the buffer stays in cache while it is parsed. */
@@ -66,7 +66,7 @@ ctl8(uint64_t x)
 /* Case-folded hash, eight bytes per step: hashing every indexed word is
  * a large share of the load time. */
 uint32_t
-wdb__hash(const char *s, size_t n)
+wd_db__hash(const char *s, size_t n)
 {
 	uint64_t h = n * 0x9e3779b97f4a7c15ull, x;
 
@@ -158,7 +158,7 @@ want_indexed(const char *index, const char *name, size_t len)
 }
 
 static int
-attr_rehash(struct wdb *db)
+attr_rehash(struct wd_db *db)
 {
 	uint32_t size = db->amap ? (db->amask + 1) * 2 : 64, i, j;
 	uint32_t *m = calloc(size, sizeof(*m));
@@ -181,8 +181,8 @@ attr_rehash(struct wdb *db)
 static long
 attr_intern(struct parse *ps, const char *name, size_t len)
 {
-	struct wdb *db = ps->db;
-	uint32_t h = wdb__hash(name, len), j;
+	struct wd_db *db = ps->db;
+	uint32_t h = wd_db__hash(name, len), j;
 	struct attr *a;
 
 	if (db->amap != NULL) {
@@ -193,9 +193,9 @@ attr_intern(struct parse *ps, const char *name, size_t len)
 				return (long)(db->amap[j] - 1);
 		}
 	}
-	if (db->nattrs >= WDB_ATTRS_MAX)
+	if (db->nattrs >= WD_DB_ATTRS_MAX)
 		return perr(ps, "too many distinct attribute names");
-	if ((a = wdb__grow(db->attrs, &db->attrcap, db->nattrs + 1,
+	if ((a = wd_db__grow(db->attrs, &db->attrcap, db->nattrs + 1,
 	    sizeof(*a))) == NULL)
 		return nomem(ps);
 	db->attrs = a;
@@ -246,8 +246,8 @@ copyval(struct parse *ps, const char *src, size_t n)
 static int
 reserve(struct parse *ps, size_t n)
 {
-	struct wdb *db = ps->db;
-	char *b = wdb__grow(db->buf, &db->bufcap, (uint64_t)db->buflen + n,
+	struct wd_db *db = ps->db;
+	char *b = wd_db__grow(db->buf, &db->bufcap, (uint64_t)db->buflen + n,
 	    1);
 
 	if (b == NULL)
@@ -259,8 +259,8 @@ reserve(struct parse *ps, size_t n)
 static int
 start_record(struct parse *ps)
 {
-	struct wdb *db = ps->db;
-	struct rec *r = wdb__grow(db->recs, &db->reccap, (uint64_t)db->nrec + 2,
+	struct wd_db *db = ps->db;
+	struct rec *r = wd_db__grow(db->recs, &db->reccap, (uint64_t)db->nrec + 2,
 	    sizeof(*r));
 
 	if (r == NULL)
@@ -275,7 +275,7 @@ start_record(struct parse *ps)
 static int
 attr_line(struct parse *ps, const char *p, size_t l)
 {
-	struct wdb *db = ps->db;
+	struct wd_db *db = ps->db;
 	const char *colon = memchr(p, ':', l), *v, *end = p + l;
 	size_t nl, i;
 	uint32_t pos;
@@ -288,7 +288,7 @@ attr_line(struct parse *ps, const char *p, size_t l)
 		nl--;
 	if (nl == 0)
 		return perr(ps, "empty attribute name");
-	if (nl > WDB_NAME_MAX)
+	if (nl > WD_DB_NAME_MAX)
 		return perr(ps, "attribute name longer than 64 bytes");
 	for (i = 0; !clean(p, nl); i++)	/* a bad byte ends the loop */
 		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
@@ -298,7 +298,7 @@ attr_line(struct parse *ps, const char *p, size_t l)
 			return -1;
 		ps->inrec = 1;
 	}
-	if ((pos = db->nflds - db->recs[db->nrec - 1].fld) >= WDB_FIELDS_MAX)
+	if ((pos = db->nflds - db->recs[db->nrec - 1].fld) >= WD_DB_FIELDS_MAX)
 		return perr(ps, "more than 256 attributes in one record");
 	/* Records mostly repeat the previous one's attributes in order. */
 	a = ps->pred[pos];
@@ -312,7 +312,7 @@ attr_line(struct parse *ps, const char *p, size_t l)
 		;
 	while (end > v && isws((unsigned char)end[-1]))
 		end--;
-	if ((f = wdb__grow(db->flds, &db->fldcap, (uint64_t)db->nflds + 1,
+	if ((f = wd_db__grow(db->flds, &db->fldcap, (uint64_t)db->nflds + 1,
 	    sizeof(*f))) == NULL)
 		return nomem(ps);
 	db->flds = f;
@@ -335,7 +335,7 @@ cont_line(struct parse *ps, const char *p, size_t l)
 
 	while (l > 0 && isws((unsigned char)p[l - 1]))
 		l--;
-	if (f->len + sep + l > WDB_VALUE_MAX)
+	if (f->len + sep + l > WD_DB_VALUE_MAX)
 		return perr(ps, "value longer than 65535 bytes");
 	if (reserve(ps, sep + l) < 0)
 		return -1;
@@ -365,7 +365,7 @@ parse_lines(struct parse *ps, const char *buf, size_t len, int eof)
 		ps->line++;
 		if (l > 0 && p[l - 1] == '\r')
 			l--;
-		if (l > WDB_LINE_MAX)
+		if (l > WD_DB_LINE_MAX)
 			return perr(ps, "line longer than 4096 bytes");
 		if (l > 0 && (p[0] == '#' || p[0] == '%')) {
 			if (memchr(p, '\0', l) != NULL)
@@ -397,28 +397,28 @@ parse_lines(struct parse *ps, const char *buf, size_t len, int eof)
  * remap, not a copy. */
 static int
 load_start(struct parse *ps, uint64_t size, const char *name,
-    const struct wdb_opts *o, struct sk_err *e)
+    const struct wd_db_opts *o, struct sk_err *e)
 {
-	struct wdb *db;
+	struct wd_db *db;
 	void *p;
 
 	memset(ps, 0, sizeof(*ps));
 	ps->name = name;
 	ps->e = e;
 	ps->index = o ? o->index : NULL;
-	if (size > WDB_SIZE_MAX)
+	if (size > WD_DB_SIZE_MAX)
 		return sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
 	if ((ps->db = db = calloc(1, sizeof(*db))) == NULL)
 		return nomem(ps);
 	if (size == 0)
 		return 0;
 	/* Values never take more room than the lines they came from. */
-	if ((p = wdb__grow(NULL, &db->bufcap, size, 1)) != NULL)
+	if ((p = wd_db__grow(NULL, &db->bufcap, size, 1)) != NULL)
 		db->buf = p;
-	if ((p = wdb__grow(NULL, &db->fldcap, size / 16 + 1,
+	if ((p = wd_db__grow(NULL, &db->fldcap, size / 16 + 1,
 	    sizeof(*db->flds))) != NULL)
 		db->flds = p;
-	if ((p = wdb__grow(NULL, &db->reccap, size / 128 + 2,
+	if ((p = wd_db__grow(NULL, &db->reccap, size / 128 + 2,
 	    sizeof(*db->recs))) != NULL)
 		db->recs = p;
 	return 0;
@@ -426,24 +426,24 @@ load_start(struct parse *ps, uint64_t size, const char *name,
 
 /* Finish a load whose parse returned rc: add the end marker and build the
  * index, or free what there is. */
-static struct wdb *
+static struct wd_db *
 load_finish(struct parse *ps, int rc)
 {
-	struct wdb *db = ps->db;
+	struct wd_db *db = ps->db;
 
 	if (rc == 0 && start_record(ps) == 0) {
 		db->nrec--;		/* the end marker */
-		if (wdb__build_index(db) == 0)
+		if (wd_db__build_index(db) == 0)
 			return db;
 		nomem(ps);
 	}
-	wdb_free(db);
+	wd_db_free(db);
 	return NULL;
 }
 
-struct wdb *
-wdb_load_mem(const char *buf, size_t len, const char *name,
-    const struct wdb_opts *o, struct sk_err *e)
+struct wd_db *
+wd_db_load_mem(const char *buf, size_t len, const char *name,
+    const struct wd_db_opts *o, struct sk_err *e)
 {
 	struct parse ps;
 
@@ -452,9 +452,9 @@ wdb_load_mem(const char *buf, size_t len, const char *name,
 	return load_finish(&ps, parse_lines(&ps, buf, len, 1) < 0 ? -1 : 0);
 }
 
-struct wdb *
-wdb__load_fd(int fd, size_t maxread, const char *name,
-    const struct wdb_opts *o, struct sk_err *e)
+struct wd_db *
+wd_db__load_fd(int fd, size_t maxread, const char *name,
+    const struct wd_db_opts *o, struct sk_err *e)
 {
 	struct parse ps;
 	struct stat st;
@@ -474,7 +474,7 @@ wdb__load_fd(int fd, size_t maxread, const char *name,
 	 * longest line carried over from the read before.  A small file
 	 * needs no more than its size. */
 	chunk = size > 0 && size < CHUNK ? (size_t)size + 1 : CHUNK;
-	if ((b = wdb__grow(NULL, &bcap, chunk + WDB_LINE_MAX + 2, 1)) == NULL) {
+	if ((b = wd_db__grow(NULL, &bcap, chunk + WD_DB_LINE_MAX + 2, 1)) == NULL) {
 		nomem(&ps);
 		goto end;
 	}
@@ -488,7 +488,7 @@ wdb__load_fd(int fd, size_t maxread, const char *name,
 				e->kind = SK_ERR_INPUT;
 			goto end;
 		}
-		if ((total += (uint64_t)n) > WDB_SIZE_MAX) {
+		if ((total += (uint64_t)n) > WD_DB_SIZE_MAX) {
 			sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
 			goto end;
 		}
@@ -500,7 +500,7 @@ wdb__load_fd(int fd, size_t maxread, const char *name,
 		if (n == 0)
 			break;
 		/* Not even a CR can bring this line back under the limit. */
-		if (have > WDB_LINE_MAX + 1) {
+		if (have > WD_DB_LINE_MAX + 1) {
 			ps.line++;
 			perr(&ps, "line longer than 4096 bytes");
 			goto end;
@@ -508,14 +508,14 @@ wdb__load_fd(int fd, size_t maxread, const char *name,
 	}
 	rc = 0;
 end:
-	wdb__release(b, bcap, 1);
+	wd_db__release(b, bcap, 1);
 	return load_finish(&ps, rc);
 }
 
-struct wdb *
-wdb_load(const char *path, const struct wdb_opts *o, struct sk_err *e)
+struct wd_db *
+wd_db_load(const char *path, const struct wd_db_opts *o, struct sk_err *e)
 {
-	struct wdb *db;
+	struct wd_db *db;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -526,13 +526,13 @@ wdb_load(const char *path, const struct wdb_opts *o, struct sk_err *e)
 			e->kind = SK_ERR_INPUT;
 		return NULL;
 	}
-	db = wdb__load_fd(fd, 0, path, o, e);
+	db = wd_db__load_fd(fd, 0, path, o, e);
 	close(fd);
 	return db;
 }
 
 void
-wdb_free(struct wdb *db)
+wd_db_free(struct wd_db *db)
 {
 	uint32_t i;
 
@@ -540,25 +540,25 @@ wdb_free(struct wdb *db)
 		return;
 	for (i = 0; i < db->nattrs; i++)
 		free(db->attrs[i].name);
-	wdb__release(db->attrs, db->attrcap, sizeof(*db->attrs));
+	wd_db__release(db->attrs, db->attrcap, sizeof(*db->attrs));
 	free(db->amap);
-	wdb__release(db->buf, db->bufcap, 1);
-	wdb__release(db->flds, db->fldcap, sizeof(*db->flds));
-	wdb__release(db->recs, db->reccap, sizeof(*db->recs));
-	wdb__free_index(db);
+	wd_db__release(db->buf, db->bufcap, 1);
+	wd_db__release(db->flds, db->fldcap, sizeof(*db->flds));
+	wd_db__release(db->recs, db->reccap, sizeof(*db->recs));
+	wd_db__free_index(db);
 	free(db);
 }
 
 /* ---- access ------------------------------------------------------------------ */
 
 size_t
-wdb_count(const struct wdb *db)
+wd_db_count(const struct wd_db *db)
 {
 	return db->nrec;
 }
 
 void
-wdb_fields(const struct wdb *db, size_t rec, struct wdb_iter *it)
+wd_db_fields(const struct wd_db *db, size_t rec, struct wd_db_iter *it)
 {
 	it->db = db;
 	it->f = db->recs[rec].fld;
@@ -567,7 +567,7 @@ wdb_fields(const struct wdb *db, size_t rec, struct wdb_iter *it)
 }
 
 int
-wdb_next(struct wdb_iter *it, struct wdb_field *f)
+wd_db_next(struct wd_db_iter *it, struct wd_db_field *f)
 {
 	const struct fld *fl;
 	const struct attr *a;

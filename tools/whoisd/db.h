@@ -2,9 +2,9 @@
  * whoisd/db.h — the whois directory: a text file loaded into one buffer
  * with word indices (format: whoisd.db(5)).
  *
- * A struct wdb is immutable once loaded and holds no global state, so a
+ * A struct wd_db is immutable once loaded and holds no global state, so a
  * server can load a new one on SIGHUP and swap pointers while queries on
- * the old one finish.  Records are numbered 0..wdb_count()-1 in file order.
+ * the old one finish.  Records are numbered 0..wd_db_count()-1 in file order.
  */
 #ifndef WHOISD_DB_H
 #define WHOISD_DB_H
@@ -15,16 +15,16 @@
 #include "sockkit/err.h"
 
 /* ---- limits: going past one fails the load with file:line ------------- */
-#define WDB_LINE_MAX	4096		/* bytes per line, without newline */
-#define WDB_NAME_MAX	64		/* bytes per attribute name */
-#define WDB_VALUE_MAX	65535		/* bytes per value, continuations joined */
-#define WDB_FIELDS_MAX	256		/* attribute lines per record */
-#define WDB_ATTRS_MAX	65535		/* distinct attribute names per file */
-#define WDB_SIZE_MAX	0xfffffff0u	/* bytes per file (offsets are 32-bit) */
+#define WD_DB_LINE_MAX	4096		/* bytes per line, without newline */
+#define WD_DB_NAME_MAX	64		/* bytes per attribute name */
+#define WD_DB_VALUE_MAX	65535		/* bytes per value, continuations joined */
+#define WD_DB_FIELDS_MAX	256		/* attribute lines per record */
+#define WD_DB_ATTRS_MAX	65535		/* distinct attribute names per file */
+#define WD_DB_SIZE_MAX	0xfffffff0u	/* bytes per file (offsets are 32-bit) */
 
-struct wdb;
+struct wd_db;
 
-struct wdb_opts {
+struct wd_db_opts {
 	/* Comma-separated attribute names to index, compared without case
 	 * ("Full Name,Handle").  NULL or "" selects the default: every name
 	 * containing "name", plus "handle", "email", "e-mail", "index key".
@@ -39,26 +39,26 @@ struct wdb_opts {
  * Returns NULL and fills e with "path: strerror" or "path:LINE: reason"
  * (code EINVAL for bad content, ENOMEM, EFBIG, or the errno of open/read);
  * nothing is half-loaded. */
-struct wdb *wdb_load(const char *path, const struct wdb_opts *o,
+struct wd_db *wd_db_load(const char *path, const struct wd_db_opts *o,
     struct sk_err *e);
 
-/* Like wdb_load() on len bytes at buf (any bytes allowed; db keeps no
+/* Like wd_db_load() on len bytes at buf (any bytes allowed; db keeps no
  * pointer into buf); name is used in error messages only. */
-struct wdb *wdb_load_mem(const char *buf, size_t len, const char *name,
-    const struct wdb_opts *o, struct sk_err *e);
+struct wd_db *wd_db_load_mem(const char *buf, size_t len, const char *name,
+    const struct wd_db_opts *o, struct sk_err *e);
 
 /* Free db and everything it owns.  NULL is a no-op. */
-void wdb_free(struct wdb *db);
+void wd_db_free(struct wd_db *db);
 
 /* Number of records. */
-size_t wdb_count(const struct wdb *db);
+size_t wd_db_count(const struct wd_db *db);
 
 /* ---- reading records ----------------------------------------------------- */
 
-/* One attribute line.  Pointers stay valid until wdb_free(); value is not
+/* One attribute line.  Pointers stay valid until wd_db_free(); value is not
  * NUL-terminated (use len); name is.  hidden: name starts with '.', never
  * shown to clients. */
-struct wdb_field {
+struct wd_db_field {
 	const char *name;
 	size_t namelen;
 	const char *value;
@@ -67,47 +67,47 @@ struct wdb_field {
 	int indexed;
 };
 
-struct wdb_iter {
-	const struct wdb *db;
+struct wd_db_iter {
+	const struct wd_db *db;
 	uint32_t f, fend;		/* field range of the record */
 	size_t off;			/* buffer offset of the next value */
 };
 
-/* Start iterating the fields of record rec (< wdb_count()), in file order. */
-void wdb_fields(const struct wdb *db, size_t rec, struct wdb_iter *it);
+/* Start iterating the fields of record rec (< wd_db_count()), in file order. */
+void wd_db_fields(const struct wd_db *db, size_t rec, struct wd_db_iter *it);
 
 /* Fill f with the next field and return 1, or return 0 at the end. */
-int wdb_next(struct wdb_iter *it, struct wdb_field *f);
+int wd_db_next(struct wd_db_iter *it, struct wd_db_field *f);
 
 /* ---- index ------------------------------------------------------------------ */
 
 /* Record numbers (ascending, no duplicates) whose indexed attributes hold
- * the word w (len bytes, already folded with wdb_fold()).  Returns the
+ * the word w (len bytes, already folded with wd_db_fold()).  Returns the
  * count and points *recs into db; 0 leaves *recs NULL. */
-size_t wdb_word(const struct wdb *db, const char *w, size_t len,
+size_t wd_db_word(const struct wd_db *db, const char *w, size_t len,
     const uint32_t **recs);
 
 /* Call fn once per distinct indexed word that starts with the folded
- * prefix p (len >= 2), with that word's record list as wdb_word() gives
+ * prefix p (len >= 2), with that word's record list as wd_db_word() gives
  * it.  Stops early and returns fn's value when fn returns non-zero;
  * returns 0 otherwise.  Words come in no particular order. */
-int wdb_prefix(const struct wdb *db, const char *p, size_t len,
+int wd_db_prefix(const struct wd_db *db, const char *p, size_t len,
     int (*fn)(void *arg, const uint32_t *recs, size_t n), void *arg);
 
 /* ---- words: the one tokenizer for the loader and for queries ------------ */
 
 /* Case folding for matching: ASCII only; other bytes compare exactly. */
 static inline unsigned char
-wdb_fold(unsigned char c)
+wd_db_fold(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* Word separators: space, tab and , ; : ( ) [ ] < > " */
-int wdb_issep(unsigned char c);
+int wd_db_issep(unsigned char c);
 
 /* Find the next word in [*p, end): return its start, set *len and move *p
  * past it; NULL when there are no more words. */
-const char *wdb_token(const char **p, const char *end, size_t *len);
+const char *wd_db_token(const char **p, const char *end, size_t *len);
 
 #endif

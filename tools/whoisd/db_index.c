@@ -44,7 +44,7 @@ struct slot {
 static unsigned
 shard_of(uint32_t h)
 {
-	return (unsigned)(((uint64_t)h * WDB_SHARDS) >> 32);
+	return (unsigned)(((uint64_t)h * WD_DB_SHARDS) >> 32);
 }
 
 /* ---- words --------------------------------------------------------------- */
@@ -55,13 +55,13 @@ static const unsigned char sep[256] = {
 };
 
 int
-wdb_issep(unsigned char c)
+wd_db_issep(unsigned char c)
 {
 	return sep[c];
 }
 
 const char *
-wdb_token(const char **p, const char *end, size_t *len)
+wd_db_token(const char **p, const char *end, size_t *len)
 {
 	const char *s = *p, *t;
 
@@ -86,18 +86,18 @@ foldeq(const char *a, const char *b, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (wdb_fold((unsigned char)a[i]) != wdb_fold((unsigned char)b[i]))
+		if (wd_db_fold((unsigned char)a[i]) != wd_db_fold((unsigned char)b[i]))
 			return 0;
 	return 1;
 }
 
 static int
-slots_resize(struct wdb_shard *s, uint32_t size)
+slots_resize(struct wd_db_shard *s, uint32_t size)
 {
 	struct slot *n;
 	uint32_t cap = 0, i, j;
 
-	if ((n = wdb__grow(NULL, &cap, size, sizeof(*n))) == NULL)
+	if ((n = wd_db__grow(NULL, &cap, size, sizeof(*n))) == NULL)
 		return -1;
 	if (s->slots != NULL) {
 		for (i = 0; i <= s->smask; i++) {
@@ -108,7 +108,7 @@ slots_resize(struct wdb_shard *s, uint32_t size)
 				;
 			n[j] = s->slots[i];
 		}
-		wdb__release(s->slots, s->smask + 1, sizeof(*n));
+		wd_db__release(s->slots, s->smask + 1, sizeof(*n));
 	}
 	s->slots = n;
 	s->smask = size - 1;
@@ -116,7 +116,7 @@ slots_resize(struct wdb_shard *s, uint32_t size)
 }
 
 static const struct wkey *
-key_find(const struct wdb *db, const struct wdb_shard *s, const char *w,
+key_find(const struct wd_db *db, const struct wd_db_shard *s, const char *w,
     size_t len, uint32_t h)
 {
 	uint32_t j;
@@ -136,7 +136,7 @@ key_find(const struct wdb *db, const struct wdb_shard *s, const char *w,
 
 /* Find or add the word at buf offset off with hash h; NULL: no memory. */
 static struct wkey *
-key_get(const struct wdb *db, struct wdb_shard *s, uint32_t off, size_t len,
+key_get(const struct wd_db *db, struct wd_db_shard *s, uint32_t off, size_t len,
     uint32_t h)
 {
 	const char *w = db->buf + off;
@@ -149,7 +149,7 @@ key_get(const struct wdb *db, struct wdb_shard *s, uint32_t off, size_t len,
 	    (s->smask >= 0x7fffffffu ||
 	    slots_resize(s, (s->smask + 1) * 2) < 0))
 		return NULL;
-	if ((k = wdb__grow(s->keys, &s->keycap, (uint64_t)s->nkeys + 1,
+	if ((k = wd_db__grow(s->keys, &s->keycap, (uint64_t)s->nkeys + 1,
 	    sizeof(*k))) == NULL)
 		return NULL;
 	s->keys = k;
@@ -162,8 +162,8 @@ key_get(const struct wdb *db, struct wdb_shard *s, uint32_t off, size_t len,
 	k->start = 0;
 	k->cnt = 0;
 	k->len = (uint16_t)len;
-	k->pfx = len < 2 ? 0 : (uint16_t)(wdb_fold((unsigned char)w[0]) << 8 |
-	    wdb_fold((unsigned char)w[1]));
+	k->pfx = len < 2 ? 0 : (uint16_t)(wd_db_fold((unsigned char)w[0]) << 8 |
+	    wd_db_fold((unsigned char)w[1]));
 	return k;
 }
 
@@ -171,14 +171,14 @@ key_get(const struct wdb *db, struct wdb_shard *s, uint32_t off, size_t len,
  * characters) then scans one bucket instead of sorting every word.  A
  * shard of few words is scanned whole instead. */
 static int
-build_buckets(struct wdb_shard *s)
+build_buckets(struct wd_db_shard *s)
 {
 	uint32_t i, b, *pos;
 
 	if (s->nkeys < SCAN_MAX)
 		return 0;
 	s->bucket = calloc(NBUCKET + 1, sizeof(uint32_t));
-	s->border = wdb__grow(NULL, &s->bordercap, (uint64_t)s->nkeys + 1,
+	s->border = wd_db__grow(NULL, &s->bordercap, (uint64_t)s->nkeys + 1,
 	    sizeof(uint32_t));
 	if (s->bucket == NULL || s->border == NULL)
 		return -1;
@@ -208,8 +208,8 @@ struct pending {
 
 /* One shard's build: its thread owns all of it. */
 struct build {
-	const struct wdb *db;
-	struct wdb_shard *s;
+	const struct wd_db *db;
+	struct wd_db_shard *s;
 	unsigned id;
 	int rc;
 	uint32_t *kid;		/* key of each posting, in record order */
@@ -225,7 +225,7 @@ struct build {
 static int
 build_postings(struct build *b)
 {
-	struct wdb_shard *s = b->s;
+	struct wd_db_shard *s = b->s;
 	uint32_t i, rec, p, end = b->rpost[b->db->nrec];
 	uint64_t total = 0;
 	struct wkey *k;
@@ -237,7 +237,7 @@ build_postings(struct build *b)
 			total += k->cnt;
 		}
 	}
-	if ((s->post = wdb__grow(NULL, &s->postcap, total ? total : 1,
+	if ((s->post = wd_db__grow(NULL, &s->postcap, total ? total : 1,
 	    sizeof(uint32_t))) == NULL)
 		return -1;
 	for (rec = 0; rec < b->db->nrec; rec++) {
@@ -276,7 +276,7 @@ flush(struct build *b)
 			continue;	/* again in the same record */
 		k->start = p->rec + 1;
 		k->cnt++;
-		if ((t = wdb__grow(b->kid, &b->kcap, (uint64_t)b->nk + 1,
+		if ((t = wd_db__grow(b->kid, &b->kcap, (uint64_t)b->nk + 1,
 		    sizeof(*t))) == NULL)
 			return -1;
 		b->kid = t;
@@ -291,7 +291,7 @@ flush(struct build *b)
 static int
 scan(struct build *b)
 {
-	const struct wdb *db = b->db;
+	const struct wd_db *db = b->db;
 	const char *p, *end, *w;
 	struct pending *pe;
 	uint32_t rec, f, h;
@@ -305,8 +305,8 @@ scan(struct build *b)
 			off += db->flds[f].len;
 			if (!db->attrs[db->flds[f].attr].indexed)
 				continue;
-			while ((w = wdb_token(&p, end, &wl)) != NULL) {
-				h = wdb__hash(w, wl);
+			while ((w = wd_db_token(&p, end, &wl)) != NULL) {
+				h = wd_db__hash(w, wl);
 				if (shard_of(h) != b->id)
 					continue;
 				if (b->np == BATCH && flush(b) < 0)
@@ -331,64 +331,64 @@ static void *
 build_shard(void *arg)
 {
 	struct build *b = arg;
-	const struct wdb *db = b->db;
+	const struct wd_db *db = b->db;
 	uint32_t size = 1024, est;
 
 	/* Hashes split words evenly, so each shard sees about its share of
 	 * the indexed fields; a slot table sized for that rarely rehashes. */
-	est = db->nindexed / WDB_SHARDS + db->nindexed / 16 + 1;
+	est = db->nindexed / WD_DB_SHARDS + db->nindexed / 16 + 1;
 	while (size < 0x80000000u && size / 4 * 3 < est)
 		size *= 2;
 	b->rc = -1;
 	if (slots_resize(b->s, size) < 0 ||
-	    (b->s->keys = wdb__grow(NULL, &b->s->keycap, est,
+	    (b->s->keys = wd_db__grow(NULL, &b->s->keycap, est,
 	    sizeof(*b->s->keys))) == NULL ||
-	    (b->kid = wdb__grow(NULL, &b->kcap, (uint64_t)est * 2,
+	    (b->kid = wd_db__grow(NULL, &b->kcap, (uint64_t)est * 2,
 	    sizeof(*b->kid))) == NULL ||
-	    (b->rpost = wdb__grow(NULL, &b->rcap, (uint64_t)db->nrec + 1,
+	    (b->rpost = wd_db__grow(NULL, &b->rcap, (uint64_t)db->nrec + 1,
 	    sizeof(*b->rpost))) == NULL)
 		goto end;
 	if (scan(b) < 0 || build_postings(b) < 0)
 		goto end;
-	wdb__release(b->kid, b->kcap, sizeof(*b->kid));
+	wd_db__release(b->kid, b->kcap, sizeof(*b->kid));
 	b->kid = NULL;
-	wdb__release(b->rpost, b->rcap, sizeof(*b->rpost));
+	wd_db__release(b->rpost, b->rcap, sizeof(*b->rpost));
 	b->rpost = NULL;
 	b->rc = build_buckets(b->s);
 end:
-	wdb__release(b->kid, b->kcap, sizeof(*b->kid));
-	wdb__release(b->rpost, b->rcap, sizeof(*b->rpost));
+	wd_db__release(b->kid, b->kcap, sizeof(*b->kid));
+	wd_db__release(b->rpost, b->rcap, sizeof(*b->rpost));
 	return NULL;
 }
 
 int
-wdb__build_index(struct wdb *db)
+wd_db__build_index(struct wd_db *db)
 {
-	struct build *b = calloc(WDB_SHARDS, sizeof(*b));
-	pthread_t t[WDB_SHARDS];
-	int started[WDB_SHARDS] = { 0 }, rc = 0;
+	struct build *b = calloc(WD_DB_SHARDS, sizeof(*b));
+	pthread_t t[WD_DB_SHARDS];
+	int started[WD_DB_SHARDS] = { 0 }, rc = 0;
 	unsigned i;
 
 	if (b == NULL)
 		return -1;
-	for (i = 0; i < WDB_SHARDS; i++) {
+	for (i = 0; i < WD_DB_SHARDS; i++) {
 		b[i].db = db;
 		b[i].s = &db->sh[i];
 		b[i].id = i;
 	}
 	/* The other shards on threads of their own, shard 0 on this one; a
 	 * thread that cannot start is built here afterwards. */
-	for (i = 1; i < WDB_SHARDS && db->nindexed >= THREAD_MIN; i++)
+	for (i = 1; i < WD_DB_SHARDS && db->nindexed >= THREAD_MIN; i++)
 		started[i] = pthread_create(&t[i], NULL, build_shard,
 		    &b[i]) == 0;
 	build_shard(&b[0]);
-	for (i = 1; i < WDB_SHARDS; i++) {
+	for (i = 1; i < WD_DB_SHARDS; i++) {
 		if (started[i])
 			pthread_join(t[i], NULL);
 		else
 			build_shard(&b[i]);
 	}
-	for (i = 0; i < WDB_SHARDS; i++)
+	for (i = 0; i < WD_DB_SHARDS; i++)
 		if (b[i].rc < 0)
 			rc = -1;
 	free(b);
@@ -396,26 +396,26 @@ wdb__build_index(struct wdb *db)
 }
 
 void
-wdb__free_index(struct wdb *db)
+wd_db__free_index(struct wd_db *db)
 {
-	struct wdb_shard *s;
+	struct wd_db_shard *s;
 	unsigned i;
 
-	for (i = 0; i < WDB_SHARDS; i++) {
+	for (i = 0; i < WD_DB_SHARDS; i++) {
 		s = &db->sh[i];
-		wdb__release(s->keys, s->keycap, sizeof(*s->keys));
+		wd_db__release(s->keys, s->keycap, sizeof(*s->keys));
 		if (s->slots != NULL)
-			wdb__release(s->slots, s->smask + 1, sizeof(*s->slots));
-		wdb__release(s->post, s->postcap, sizeof(*s->post));
+			wd_db__release(s->slots, s->smask + 1, sizeof(*s->slots));
+		wd_db__release(s->post, s->postcap, sizeof(*s->post));
 		free(s->bucket);
-		wdb__release(s->border, s->bordercap, sizeof(*s->border));
+		wd_db__release(s->border, s->bordercap, sizeof(*s->border));
 	}
 }
 
 /* ---- lookup -------------------------------------------------------------- */
 
 static size_t
-key_recs(const struct wdb_shard *s, const struct wkey *k,
+key_recs(const struct wd_db_shard *s, const struct wkey *k,
     const uint32_t **recs)
 {
 	*recs = k->cnt == 1 ? &k->start : s->post + k->start;
@@ -423,17 +423,17 @@ key_recs(const struct wdb_shard *s, const struct wkey *k,
 }
 
 size_t
-wdb_word(const struct wdb *db, const char *w, size_t len,
+wd_db_word(const struct wd_db *db, const char *w, size_t len,
     const uint32_t **recs)
 {
-	const struct wdb_shard *s;
+	const struct wd_db_shard *s;
 	const struct wkey *k;
 	uint32_t h;
 
 	*recs = NULL;
-	if (len == 0 || len > WDB_VALUE_MAX)
+	if (len == 0 || len > WD_DB_VALUE_MAX)
 		return 0;
-	h = wdb__hash(w, len);
+	h = wd_db__hash(w, len);
 	s = &db->sh[shard_of(h)];
 	if ((k = key_find(db, s, w, len, h)) == NULL)
 		return 0;
@@ -441,10 +441,10 @@ wdb_word(const struct wdb *db, const char *w, size_t len,
 }
 
 int
-wdb_prefix(const struct wdb *db, const char *p, size_t len,
+wd_db_prefix(const struct wd_db *db, const char *p, size_t len,
     int (*fn)(void *arg, const uint32_t *recs, size_t n), void *arg)
 {
-	const struct wdb_shard *s;
+	const struct wd_db_shard *s;
 	const struct wkey *k;
 	const uint32_t *recs;
 	uint32_t b, i, lo, hi;
@@ -454,9 +454,9 @@ wdb_prefix(const struct wdb *db, const char *p, size_t len,
 
 	if (len < 2)
 		return 0;
-	b = (uint32_t)wdb_fold((unsigned char)p[0]) << 8 |
-	    wdb_fold((unsigned char)p[1]);
-	for (sh = 0; sh < WDB_SHARDS; sh++) {
+	b = (uint32_t)wd_db_fold((unsigned char)p[0]) << 8 |
+	    wd_db_fold((unsigned char)p[1]);
+	for (sh = 0; sh < WD_DB_SHARDS; sh++) {
 		s = &db->sh[sh];
 		lo = s->bucket ? s->bucket[b] : 0;
 		hi = s->bucket ? s->bucket[b + 1] : s->nkeys;

@@ -37,9 +37,9 @@ struct slot;
 
 /* The index is split by the top bit of each word's hash into shards that
  * share nothing, so each can be built on its own core. */
-#define WDB_SHARDS	2
+#define WD_DB_SHARDS	2
 
-struct wdb_shard {
+struct wd_db_shard {
 	struct wkey *keys;
 	uint32_t nkeys, keycap;
 	struct slot *slots;
@@ -51,7 +51,7 @@ struct wdb_shard {
 	uint32_t bordercap;
 };
 
-struct wdb {
+struct wd_db {
 	char *buf;		/* the values, back to back */
 	uint32_t buflen, bufcap;
 	struct attr *attrs;
@@ -63,11 +63,11 @@ struct wdb {
 	struct rec *recs;	/* nrec + 1: the last marks the end */
 	uint32_t nrec, reccap;
 	uint32_t nindexed;	/* indexed fields: sizes the index */
-	struct wdb_shard sh[WDB_SHARDS];
+	struct wd_db_shard sh[WD_DB_SHARDS];
 };
 
 /* Case-folded hash of s[0..n): attribute names and indexed words. */
-uint32_t wdb__hash(const char *s, size_t n);
+uint32_t wd_db__hash(const char *s, size_t n);
 
 /* ---- large arrays (db_mem.c) ------------------------------------------- */
 
@@ -77,35 +77,35 @@ uint32_t wdb__hash(const char *s, size_t n);
  * huge pages and grow with mremap, which moves page tables, not bytes;
  * smaller ones use malloc (and so stay visible to ASan).  NULL when out
  * of memory or past UINT32_MAX elements. */
-void *wdb__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size);
+void *wd_db__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size);
 
 /* The common case, where there is room, costs a compare. */
 static inline void *
-wdb__grow(void *p, uint32_t *cap, uint64_t need, size_t size)
+wd_db__grow(void *p, uint32_t *cap, uint64_t need, size_t size)
 {
 	if (need <= *cap && p != NULL)
 		return p;
-	return wdb__grow_slow(p, cap, need, size);
+	return wd_db__grow_slow(p, cap, need, size);
 }
 
-/* Release an array of cap elements of size bytes from wdb__grow(). */
-void wdb__release(void *p, uint32_t cap, size_t size);
+/* Release an array of cap elements of size bytes from wd_db__grow(). */
+void wd_db__release(void *p, uint32_t cap, size_t size);
 
 /* ---- loading (db.c) -------------------------------------------------------- */
 
 /* Load from fd, reading at most maxread bytes per read(2) (0: no limit
- * beyond the buffer); name is for messages.  wdb_load() is this with
+ * beyond the buffer); name is for messages.  wd_db_load() is this with
  * maxread 0; tests use small reads to put every line on a boundary. */
-struct wdb *wdb__load_fd(int fd, size_t maxread, const char *name,
-    const struct wdb_opts *o, struct sk_err *e);
+struct wd_db *wd_db__load_fd(int fd, size_t maxread, const char *name,
+    const struct wd_db_opts *o, struct sk_err *e);
 
 /* ---- the index (db_index.c) ------------------------------------------------ */
 
 /* Build the word index over the parsed records of db, on two threads when
  * it is large; -1 when out of memory. */
-int wdb__build_index(struct wdb *db);
+int wd_db__build_index(struct wd_db *db);
 
-/* Free what wdb__build_index() allocated. */
-void wdb__free_index(struct wdb *db);
+/* Free what wd_db__build_index() allocated. */
+void wd_db__free_index(struct wd_db *db);
 
 #endif

@@ -42,7 +42,7 @@ map_huge(size_t len)
 }
 
 void *
-wdb__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size)
+wd_db__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size)
 {
 	uint64_t n = *cap ? *cap : 256;
 	size_t old = (size_t)*cap * size, nb;
@@ -78,7 +78,7 @@ wdb__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size)
 }
 
 void
-wdb__release(void *p, uint32_t cap, size_t size)
+wd_db__release(void *p, uint32_t cap, size_t size)
 {
 	size_t nb = (size_t)cap * size;
 

@@ -40,15 +40,15 @@ drain(int fd, int64_t deadline)
 }
 
 int
-serve_inetd(struct whoisd *w, int in, int out)
+wd_serve_inetd(struct whoisd *w, int in, int out)
 {
 	const struct whoisd_cfg *cfg = w->cfg;
 	struct sk_line_reader r;
 	struct sk_line line;
 	struct sk_peer p;
 	struct sk_err e;
-	struct wq_buf ans;
-	struct txn t = { .t0 = sk_now_ms(), .matches = -1 };
+	struct wd_q_buf ans;
+	struct wd_txn t = { .t0 = sk_now_ms(), .matches = -1 };
 	const struct sockaddr *peer = NULL;
 	const char *eol;
 	int64_t total, rdl;
@@ -75,8 +75,8 @@ serve_inetd(struct whoisd *w, int in, int out)
 	sock = p.kind == SK_PEER_INET || p.kind == SK_PEER_UNIX;
 	eol = sock ? "\r\n" : "\n";
 	total = sk_deadline_in(cfg->timeout_ms);
-	wq_buf_init(&ans, 0);
-	denied = peer != NULL && !acl_permits(&cfg->acl, peer);
+	wd_q_buf_init(&ans, 0);
+	denied = peer != NULL && !wd_acl_permits(&cfg->acl, peer);
 	rdl = sk_deadline_in(denied ? REFUSE_READ_MS : cfg->read_timeout_ms);
 	if (rdl > total)
 		rdl = total;
@@ -92,25 +92,25 @@ serve_inetd(struct whoisd *w, int in, int out)
 		/* Read the query first (briefly): closing on unread data would
 		 * reset the connection and destroy the error line. */
 		free(buf);
-		t.outcome = OUT_DENIED;
-		session_error(OUT_DENIED, eol, &ans);
+		t.outcome = WD_OUT_DENIED;
+		wd_session_error(WD_OUT_DENIED, eol, &ans);
 		goto reply;
 	}
 	if (st == SK_LINE_TIMEOUT || st == SK_LINE_ERROR ||
 	    (st == SK_LINE_EOF && line.len == 0)) {
-		t.outcome = st == SK_LINE_TIMEOUT ? OUT_TIMEOUT : OUT_NO_QUERY;
+		t.outcome = st == SK_LINE_TIMEOUT ? WD_OUT_TIMEOUT : WD_OUT_NO_QUERY;
 		free(buf);
-		session_log(w, peer, &t, 0);
+		wd_session_log(w, peer, &t, 0);
 		return 0;
 	}
-	if (session_answer(w, w->dir, line.data, line.len, st, eol, &ans, &t) == -1)
+	if (wd_session_answer(w, w->dir, line.data, line.len, st, eol, &ans, &t) == -1)
 		sk_log(&w->log, LOG_ERR, "answer: out of memory");
 	free(buf);
 reply:
 	if (sk_write_all(out, ans.data, ans.len, total, &sent, &e) == -1)
-		t.outcome = OUT_WRITE_ERR;
-	session_log(w, peer, &t, sent);
-	wq_buf_free(&ans);
+		t.outcome = WD_OUT_WRITE_ERR;
+	wd_session_log(w, peer, &t, sent);
+	wd_q_buf_free(&ans);
 	if (sock) {
 		shutdown(out, SHUT_WR);
 		drain(in, sk_deadline_in(DRAIN_MS));
@@ -119,12 +119,12 @@ reply:
 }
 
 int
-inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e)
+wd_inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e)
 {
 	struct sk_line_reader r;
 	struct sk_line line;
 	struct sk_peer p;
-	struct wq_buf ans;
+	struct wd_q_buf ans;
 	char buf[256];
 	int64_t dl;
 
@@ -136,15 +136,15 @@ inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e)
 	}
 	/* stderr may be the client's socket too (inetd): the log only. */
 	sk_log(&w->log, LOG_ERR, "database not loaded, answering %%ERROR:%d: %s",
-	    WQ_ERR_INTERNAL, e->msg);
+	    WD_Q_ERR_INTERNAL, e->msg);
 	dl = sk_deadline_in(REFUSE_READ_MS);
 	if (sk_line_init(&r, in, buf, sizeof(buf), sizeof(buf) - 2, NULL) == 0)
 		(void)sk_line_read(&r, &line, dl, NULL);
-	wq_buf_init(&ans, 0);
-	if (wq_error(&ans, WQ_ERR_INTERNAL, NULL, "\r\n") == 0)
+	wd_q_buf_init(&ans, 0);
+	if (wd_q_error(&ans, WD_Q_ERR_INTERNAL, NULL, "\r\n") == 0)
 		sk_write_all(out, ans.data, ans.len, sk_deadline_in(DRAIN_MS),
 		    NULL, NULL);
-	wq_buf_free(&ans);
+	wd_q_buf_free(&ans);
 	shutdown(out, SHUT_WR);
 	drain(in, sk_deadline_in(DRAIN_MS));
 	return sk_err_exitcode(e);

@@ -11,15 +11,15 @@
 #define TABLE_SIZE 65536
 
 int
-acl_add(struct acl *a, const char *cidr, int deny, struct sk_err *e)
+wd_acl_add(struct wd_acl *a, const char *cidr, int deny, struct sk_err *e)
 {
 	struct sk_iprange r;
 
 	if (sk_iprange_parse(&r, cidr, e) == -1)
 		return -1;
-	if ((deny ? a->ndeny : a->nallow) >= ACL_MAX)
+	if ((deny ? a->ndeny : a->nallow) >= WD_ACL_MAX)
 		return sk_err_set(e, EINVAL, "%s %s: more than %d entries",
-		    deny ? "deny" : "allow", cidr, ACL_MAX);
+		    deny ? "deny" : "allow", cidr, WD_ACL_MAX);
 	if (deny)
 		a->deny[a->ndeny++] = r;
 	else
@@ -28,7 +28,7 @@ acl_add(struct acl *a, const char *cidr, int deny, struct sk_err *e)
 }
 
 int
-acl_permits(const struct acl *a, const struct sockaddr *sa)
+wd_acl_permits(const struct wd_acl *a, const struct sockaddr *sa)
 {
 	int i;
 
@@ -52,16 +52,16 @@ struct entry {
 	double tokens;
 };
 
-struct limits {
+struct wd_limits {
 	int per_ip, rate, burst;
 	unsigned n;
 	struct entry *t;
 };
 
-struct limits *
-limits_new(int per_ip, int rate_per_min, int burst, struct sk_err *e)
+struct wd_limits *
+wd_limits_new(int per_ip, int rate_per_min, int burst, struct sk_err *e)
 {
-	struct limits *l = calloc(1, sizeof(*l));
+	struct wd_limits *l = calloc(1, sizeof(*l));
 
 	if (l == NULL || (l->t = calloc(TABLE_SIZE, sizeof(*l->t))) == NULL) {
 		free(l);
@@ -75,7 +75,7 @@ limits_new(int per_ip, int rate_per_min, int burst, struct sk_err *e)
 }
 
 void
-limits_free(struct limits *l)
+wd_limits_free(struct wd_limits *l)
 {
 	if (l == NULL)
 		return;
@@ -120,7 +120,7 @@ hash(const unsigned char key[8], uint8_t v6)
 }
 
 static void
-refill(struct limits *l, struct entry *en, int64_t now)
+refill(struct wd_limits *l, struct entry *en, int64_t now)
 {
 	if (l->rate <= 0)
 		return;
@@ -134,7 +134,7 @@ refill(struct limits *l, struct entry *en, int64_t now)
  * connection open and a full bucket.  Linear probing needs a rebuild
  * rather than holes. */
 static void
-sweep(struct limits *l, int64_t now)
+sweep(struct wd_limits *l, int64_t now)
 {
 	struct entry *old = l->t, *en;
 	size_t i;
@@ -163,7 +163,7 @@ sweep(struct limits *l, int64_t now)
 }
 
 static struct entry *
-find(struct limits *l, const unsigned char key[8], uint8_t v6, int create,
+find(struct wd_limits *l, const unsigned char key[8], uint8_t v6, int create,
     int64_t now)
 {
 	uint32_t h = hash(key, v6);
@@ -196,35 +196,35 @@ find(struct limits *l, const unsigned char key[8], uint8_t v6, int create,
 	return en;
 }
 
-enum limit_verdict
-limits_enter(struct limits *l, const struct sockaddr *sa, int64_t now_ms)
+enum wd_limit_verdict
+wd_limits_enter(struct wd_limits *l, const struct sockaddr *sa, int64_t now_ms)
 {
 	unsigned char key[8];
 	uint8_t v6;
 	struct entry *en;
 
 	if (l->per_ip <= 0 && l->rate <= 0)
-		return LIMIT_OK;
+		return WD_LIMIT_OK;
 	if (make_key(sa, key, &v6) == -1)
-		return LIMIT_OK;
+		return WD_LIMIT_OK;
 	en = find(l, key, v6, 1, now_ms);
 	if (en == NULL)
-		return LIMIT_FULL;
+		return WD_LIMIT_FULL;
 	if (l->per_ip > 0 && en->active >= l->per_ip)
-		return LIMIT_TOO_MANY;
+		return WD_LIMIT_TOO_MANY;
 	if (l->rate > 0) {
 		refill(l, en, now_ms);
 		if (en->tokens < 1.0)
-			return LIMIT_RATE;
+			return WD_LIMIT_RATE;
 		en->tokens -= 1.0;
 	}
 	if (en->active < UINT16_MAX)
 		en->active++;
-	return LIMIT_OK;
+	return WD_LIMIT_OK;
 }
 
 void
-limits_leave(struct limits *l, const struct sockaddr *sa)
+wd_limits_leave(struct wd_limits *l, const struct sockaddr *sa)
 {
 	unsigned char key[8];
 	uint8_t v6;
@@ -240,7 +240,7 @@ limits_leave(struct limits *l, const struct sockaddr *sa)
 }
 
 unsigned
-limits_tracked(const struct limits *l)
+wd_limits_tracked(const struct wd_limits *l)
 {
 	return l->n;
 }

@@ -168,7 +168,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_ALLOW:
 		case OPT_DENY:
-			if (acl_add(&cfg.acl, optarg, c == OPT_DENY, &e) == -1)
+			if (wd_acl_add(&cfg.acl, optarg, c == OPT_DENY, &e) == -1)
 				errx(WHOISD_EXIT_USAGE, "%s", e.msg);
 			break;
 		case OPT_BURST:
@@ -194,7 +194,7 @@ main(int argc, char **argv)
 			cfg.max_matches = number("--max-matches", optarg, 1, 1000000);
 			break;
 		case OPT_MAXQUERY:
-			cfg.max_query = number("--max-query", optarg, 16, WQ_QUERY_MAX);
+			cfg.max_query = number("--max-query", optarg, 16, WD_Q_QUERY_MAX);
 			break;
 		case OPT_NOLIMITS:
 			cfg.per_ip = 0;
@@ -246,14 +246,14 @@ main(int argc, char **argv)
 		cfg.help_file = absolute(cfg.help_file);
 	/* Before anything else: a second daemon must not even bind. */
 	if (!inetd && cfg.pidfile != NULL &&
-	    (pidfd = sys_pidfile_lock(cfg.pidfile, &e)) == -1)
+	    (pidfd = wd_sys_pidfile_lock(cfg.pidfile, &e)) == -1)
 		errx(WHOISD_EXIT_SYS, "%s", e.msg);
 
 	/* A client that goes away mid-answer must cost an EPIPE, not us. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Held from the start, until the loop takes them as events: a
 	 * SIGHUP that comes while the database loads must not kill us. */
-	if (!inetd && sys_hold_signals(1, &e) == -1)
+	if (!inetd && wd_sys_hold_signals(1, &e) == -1)
 		errx(WHOISD_EXIT_SYS, "%s", e.msg);
 	w.cfg = &cfg;
 	sk_log_open(&w.log, "whoisd", cfg.log_stderr);
@@ -286,21 +286,21 @@ main(int argc, char **argv)
 		inetd = 1;
 	}
 
-	if (inetd && sys_hold_signals(0, &e) == -1)
+	if (inetd && wd_sys_hold_signals(0, &e) == -1)
 		errx(WHOISD_EXIT_SYS, "%s", e.msg);
-	if (whoisd_load(&w, &e) == -1) {
+	if (wd_load(&w, &e) == -1) {
 		if (inetd)
-			return inetd_broken(&w, 0, 1, &e);
+			return wd_inetd_broken(&w, 0, 1, &e);
 		errx(sk_err_exitcode(&e), "%s", e.msg);
 	}
 	if (!inetd)
-		sys_raise_nofile();
+		wd_sys_raise_nofile();
 	/* Detach and write the pidfile while still allowed to write /run. */
 	if (!inetd && (cfg.daemonize || cfg.pidfile != NULL) &&
-	    sys_daemonize(cfg.pidfile, pidfd, cfg.daemonize, &e) == -1)
+	    wd_sys_daemonize(cfg.pidfile, pidfd, cfg.daemonize, &e) == -1)
 		errx(WHOISD_EXIT_SYS, "%s", e.msg);
 	if (geteuid() == 0) {
-		if (sys_drop_privileges(cfg.user, &e) == -1) {
+		if (wd_sys_drop_privileges(cfg.user, &e) == -1) {
 			/* Once: --log-stderr already puts the log on stderr. */
 			sk_log(&w.log, LOG_ERR, "%s", e.msg);
 			if (!cfg.log_stderr)
@@ -310,9 +310,9 @@ main(int argc, char **argv)
 		w.runs_as = cfg.user;
 	}
 	if (inetd)
-		return serve_inetd(&w, 0, 1);
-	rc = serve_loop(&w, fds, nfds);
+		return wd_serve_inetd(&w, 0, 1);
+	rc = wd_serve_loop(&w, fds, nfds);
 	if (pidfd >= 0)
-		sys_pidfile_remove(cfg.pidfile, pidfd);
+		wd_sys_pidfile_remove(cfg.pidfile, pidfd);
 	return rc;
 }

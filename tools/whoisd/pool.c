@@ -30,7 +30,7 @@
 static void *
 worker_thread(void *arg)
 {
-	struct worker *wk = arg;
+	struct wd_worker *wk = arg;
 	struct sk_err e;
 
 	if (sk_loop_run(wk->loop, &e) == -1)
@@ -43,24 +43,24 @@ static void load_done(struct sk_loop *l, void *arg);
 static void *
 loader_thread(void *arg)
 {
-	struct pool *p = arg;
+	struct wd_pool *p = arg;
 
-	p->loaded = wdir_load(p->w->cfg, &p->load_err);
-	/* Worker 0 may have stopped: then the post is dropped and serve_loop
+	p->loaded = wd_dir_load(p->w->cfg, &p->load_err);
+	/* Worker 0 may have stopped: then the post is dropped and wd_serve_loop
 	 * joins us and frees what we loaded. */
 	if (sk_loop_post(p->wk[0].loop, load_done, p, NULL) == -1)
 		sk_loop_wake(p->wk[0].loop);
 	return NULL;
 }
 
-static void start_load(struct pool *p);
+static void start_load(struct wd_pool *p);
 
 /* On worker 0, when the loader has finished. */
 static void
 load_done(struct sk_loop *l, void *arg)
 {
-	struct pool *p = arg;
-	struct wdir *d, *old;
+	struct wd_pool *p = arg;
+	struct wd_dir *d, *old;
 	int i;
 
 	if (!p->loading)
@@ -79,16 +79,16 @@ load_done(struct sk_loop *l, void *arg)
 		    acc ? p->w->runs_as : "", acc ? ")" : "");
 	} else {
 		sk_log(&p->w->log, LOG_NOTICE, "reloaded %s: %zu records in "
-		    "%lld ms", p->w->cfg->db_path, wdb_count(d->db),
+		    "%lld ms", p->w->cfg->db_path, wd_db_count(d->db),
 		    (long long)(sk_now_ms() - p->load_t0));
 		/* One reference per worker; each drops its old one itself. */
 		atomic_store(&d->refs, p->nworkers);
 		for (i = 0; i < p->nworkers; i++) {
 			old = atomic_exchange(&p->wk[i].next_dir, d);
-			wdir_release(old, 0);
+			wd_dir_release(old, 0);
 			if (i == 0)
-				worker_adopt(l, &p->wk[0]);
-			else if (sk_loop_post(p->wk[i].loop, worker_adopt,
+				wd_worker_adopt(l, &p->wk[0]);
+			else if (sk_loop_post(p->wk[i].loop, wd_worker_adopt,
 			    &p->wk[i], NULL) == -1)
 				sk_log(&p->w->log, LOG_ERR, "reload: worker %d "
 				    "keeps the old database: out of memory", i);
@@ -101,7 +101,7 @@ load_done(struct sk_loop *l, void *arg)
 }
 
 static void
-start_load(struct pool *p)
+start_load(struct wd_pool *p)
 {
 	int rc;
 
@@ -121,7 +121,7 @@ start_load(struct pool *p)
 static void
 on_signal(struct sk_loop *l, int signo, void *arg)
 {
-	struct pool *p = arg;
+	struct wd_pool *p = arg;
 	int i;
 
 	if (signo == SIGHUP) {
@@ -133,11 +133,11 @@ on_signal(struct sk_loop *l, int signo, void *arg)
 	sk_log(&p->w->log, LOG_NOTICE, "signal %d: draining %d clients", signo,
 	    atomic_load(&p->nconns));
 	for (i = 1; i < p->nworkers; i++)
-		if (sk_loop_post(p->wk[i].loop, worker_drain, &p->wk[i],
+		if (sk_loop_post(p->wk[i].loop, wd_worker_drain, &p->wk[i],
 		    NULL) == -1)
 			sk_log(&p->w->log, LOG_ERR, "drain: worker %d: out of "
 			    "memory", i);
-	worker_drain(l, &p->wk[0]);
+	wd_worker_drain(l, &p->wk[0]);
 }
 
 /* "127.0.0.1:4343, [::]:43": the suite's address form, wildcards too. */
@@ -173,10 +173,10 @@ local_names(const int *fds, int nfds, char *buf, size_t len)
 }
 
 int
-serve_loop(struct whoisd *w, const int *fds, int nfds)
+wd_serve_loop(struct whoisd *w, const int *fds, int nfds)
 {
 	const struct whoisd_cfg *cfg = w->cfg;
-	static struct pool p;
+	static struct wd_pool p;
 	struct sk_err e;
 	char names[512];
 	int i, rc = 0, started = 0;
@@ -187,7 +187,7 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	p.nworkers = cfg->threads;
 	atomic_init(&p.watching, p.nworkers);
 	pthread_mutex_init(&p.lim_lock, NULL);
-	p.lim = limits_new(cfg->per_ip, cfg->rate, cfg->burst, &e);
+	p.lim = wd_limits_new(cfg->per_ip, cfg->rate, cfg->burst, &e);
 	if (p.lim == NULL)
 		goto fail;
 	for (i = 0; i < nfds; i++)
@@ -197,7 +197,7 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	atomic_store(&w->dir->refs, p.nworkers);
 	for (i = 0; i < p.nworkers; i++) {
 		p.wk[i].dir = w->dir;
-		if (worker_init(&p.wk[i], &p, &e) == -1)
+		if (wd_worker_init(&p.wk[i], &p, &e) == -1)
 			goto fail;
 	}
 	w->dir = NULL;
@@ -208,7 +208,7 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	    sk_loop_signal(p.wk[0].loop, SIGINT, on_signal, &p, &e) == -1)
 		goto fail;
 	sk_log(&w->log, LOG_NOTICE, "serving %zu records from %s on %s with "
-	    "%d thread%s", wdb_count(p.wk[0].dir->db), cfg->db_path,
+	    "%d thread%s", wd_db_count(p.wk[0].dir->db), cfg->db_path,
 	    local_names(fds, nfds, names, sizeof(names)), p.nworkers,
 	    p.nworkers == 1 ? "" : "s");
 	for (i = 1; i < p.nworkers; i++) {
@@ -224,7 +224,7 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 	if (started != p.nworkers - 1) {
 		/* Stop the ones that run; serve nothing. */
 		for (i = 1; i <= started; i++)
-			sk_loop_post(p.wk[i].loop, worker_drain, &p.wk[i], NULL);
+			sk_loop_post(p.wk[i].loop, wd_worker_drain, &p.wk[i], NULL);
 		sk_log(&w->log, LOG_ERR, "start: %s", e.msg);
 		rc = WHOISD_EXIT_SYS;
 	} else if (sk_loop_run(p.wk[0].loop, &e) == -1) {
@@ -236,12 +236,12 @@ serve_loop(struct whoisd *w, const int *fds, int nfds)
 			pthread_join(p.wk[i].tid, NULL);
 	if (p.loading) {
 		pthread_join(p.loader, NULL);
-		wdir_release(p.loaded, 1);
+		wd_dir_release(p.loaded, 1);
 	}
 	sk_log(&w->log, LOG_NOTICE, "exiting");
 	for (i = 0; i < p.nworkers; i++)
-		worker_fini(&p.wk[i]);
-	limits_free(p.lim);
+		wd_worker_fini(&p.wk[i]);
+	wd_limits_free(p.lim);
 	pthread_mutex_destroy(&p.lim_lock);
 	return rc;
 fail:

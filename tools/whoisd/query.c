@@ -69,7 +69,7 @@ client_flag(const char *t, size_t len)
 
 /* Copy [s, end) into q->text folded, blank runs as one space, trimmed. */
 static void
-normalize(struct wq_query *q, const char *s, const char *end)
+normalize(struct wd_q_query *q, const char *s, const char *end)
 {
 	size_t n = 0;
 	int blank = 0;
@@ -82,29 +82,29 @@ normalize(struct wq_query *q, const char *s, const char *end)
 		if (blank)
 			q->text[n++] = ' ';
 		blank = 0;
-		q->text[n++] = (char)wdb_fold((unsigned char)*s);
+		q->text[n++] = (char)wd_db_fold((unsigned char)*s);
 	}
 	q->text[n] = '\0';
 	q->len = n;
 }
 
 int
-wq_parse(struct wq_query *q, const char *line, size_t len)
+wd_q_parse(struct wd_q_query *q, const char *line, size_t len)
 {
 	const char *p = line, *end = line + len, *t, *save, *last;
 	size_t i, tl = 0, wl;
 	int n, flags = 1;
 
-	q->kind = WQ_EMPTY;
+	q->kind = WD_Q_EMPTY;
 	q->prefix = 0;
 	q->len = 0;
 	q->text[0] = '\0';
-	if (len > WQ_QUERY_MAX)
-		return WQ_ERR_TOO_LONG;
+	if (len > WD_Q_QUERY_MAX)
+		return WD_Q_ERR_TOO_LONG;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return WQ_ERR_BADCHAR;
+			return WD_Q_ERR_BADCHAR;
 	}
 	/* "for some reason people send the whois phrase": drop it, and the
 	 * flags clients put before the key, however they are interleaved. */
@@ -127,17 +127,17 @@ wq_parse(struct wq_query *q, const char *line, size_t len)
 	while (p < end && isblank_((unsigned char)*p))
 		p++;
 	if (tok_is(t, tl, "help")) {
-		q->kind = WQ_HELP;
+		q->kind = WD_Q_HELP;
 		normalize(q, p + tl, end);
 		return 0;
 	}
 	if (end - p >= 2 && *p == '"' && end[-1] == '"') {
 		normalize(q, p + 1, end - 1);
-		q->kind = q->len > 0 ? WQ_WHOLE : WQ_EMPTY;
+		q->kind = q->len > 0 ? WD_Q_WHOLE : WD_Q_EMPTY;
 		return 0;
 	}
 	normalize(q, p, end);
-	q->kind = WQ_MATCH;
+	q->kind = WD_Q_MATCH;
 	if (q->len > 0 && q->text[q->len - 1] == '*') {
 		q->text[--q->len] = '\0';
 		q->prefix = 1;
@@ -145,14 +145,14 @@ wq_parse(struct wq_query *q, const char *line, size_t len)
 		last = NULL;
 		wl = 0;
 		p = q->text;
-		if (q->len == 0 || wdb_issep((unsigned char)q->text[q->len - 1]))
-			return WQ_ERR_SHORT;
-		while ((t = wdb_token(&p, q->text + q->len, &tl)) != NULL) {
+		if (q->len == 0 || wd_db_issep((unsigned char)q->text[q->len - 1]))
+			return WD_Q_ERR_SHORT;
+		while ((t = wd_db_token(&p, q->text + q->len, &tl)) != NULL) {
 			last = t;
 			wl = tl;
 		}
 		if (last == NULL || wl < 2)
-			return WQ_ERR_SHORT;
+			return WD_Q_ERR_SHORT;
 	}
 	return 0;
 }
@@ -183,23 +183,23 @@ list_has(struct list *l, uint32_t x)
 }
 
 static int
-rec_has_prefix(const struct wdb *db, uint32_t rec, const char *pw, size_t pl)
+rec_has_prefix(const struct wd_db *db, uint32_t rec, const char *pw, size_t pl)
 {
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 	const char *p, *w;
 	size_t i, wl;
 
-	wdb_fields(db, rec, &it);
-	while (wdb_next(&it, &f)) {
+	wd_db_fields(db, rec, &it);
+	while (wd_db_next(&it, &f)) {
 		if (!f.indexed)
 			continue;
 		p = f.value;
-		while ((w = wdb_token(&p, f.value + f.len, &wl)) != NULL) {
+		while ((w = wd_db_token(&p, f.value + f.len, &wl)) != NULL) {
 			if (wl < pl)
 				continue;
 			for (i = 0; i < pl &&
-			    wdb_fold((unsigned char)w[i]) == (unsigned char)pw[i]; i++)
+			    wd_db_fold((unsigned char)w[i]) == (unsigned char)pw[i]; i++)
 				;
 			if (i == pl)
 				return 1;
@@ -223,20 +223,20 @@ normeq(const char *v, size_t vl, const char *t, size_t tl)
 				return 0;
 			continue;
 		}
-		if (wdb_fold((unsigned char)v[i++]) != (unsigned char)t[j++])
+		if (wd_db_fold((unsigned char)v[i++]) != (unsigned char)t[j++])
 			return 0;
 	}
 	return i == vl && j == tl;
 }
 
 static int
-rec_has_value(const struct wdb *db, uint32_t rec, const char *t, size_t tl)
+rec_has_value(const struct wd_db *db, uint32_t rec, const char *t, size_t tl)
 {
-	struct wdb_iter it;
-	struct wdb_field f;
+	struct wd_db_iter it;
+	struct wd_db_field f;
 
-	wdb_fields(db, rec, &it);
-	while (wdb_next(&it, &f))
+	wd_db_fields(db, rec, &it);
+	while (wd_db_next(&it, &f))
 		if (f.indexed && normeq(f.value, f.len, t, tl))
 			return 1;
 	return 0;
@@ -289,14 +289,14 @@ cmp_u32(const void *a, const void *b)
 }
 
 static ssize_t
-prefix_only(const struct wdb *db, const char *pw, size_t pl, uint32_t *recs,
+prefix_only(const struct wd_db *db, const char *pw, size_t pl, uint32_t *recs,
     size_t max)
 {
-	struct pset s = { .nrec = wdb_count(db) };
+	struct pset s = { .nrec = wd_db_count(db) };
 	size_t i, n = 0;
 	uint64_t word;
 
-	if (wdb_prefix(db, pw, pl, pset_add, &s) != 0) {
+	if (wd_db_prefix(db, pw, pl, pset_add, &s) != 0) {
 		free(s.v);
 		free(s.bits);
 		errno = ENOMEM;
@@ -320,7 +320,7 @@ prefix_only(const struct wdb *db, const char *pw, size_t pl, uint32_t *recs,
 }
 
 ssize_t
-wq_run(const struct wdb *db, const struct wq_query *q, uint32_t *recs,
+wd_q_run(const struct wd_db *db, const struct wd_q_query *q, uint32_t *recs,
     size_t max)
 {
 	const char *p = q->text, *end = q->text + q->len, *w, *pw = NULL;
@@ -328,20 +328,20 @@ wq_run(const struct wdb *db, const struct wq_query *q, uint32_t *recs,
 	size_t nw = 0, ne, i, j, best = 0, wl, pl = 0, n = 0;
 	int ok;
 
-	if ((q->kind != WQ_MATCH && q->kind != WQ_WHOLE) || max == 0)
+	if ((q->kind != WD_Q_MATCH && q->kind != WD_Q_WHOLE) || max == 0)
 		return 0;
-	while (wdb_token(&p, end, &wl) != NULL)
+	while (wd_db_token(&p, end, &wl) != NULL)
 		nw++;
 	if (nw == 0)
 		return 0;
 	if ((l = calloc(nw, sizeof(*l))) == NULL)
 		return -1;
-	ne = q->kind == WQ_MATCH && q->prefix ? nw - 1 : nw;
-	for (p = q->text, i = 0; (w = wdb_token(&p, end, &wl)) != NULL; i++) {
+	ne = q->kind == WD_Q_MATCH && q->prefix ? nw - 1 : nw;
+	for (p = q->text, i = 0; (w = wd_db_token(&p, end, &wl)) != NULL; i++) {
 		if (i == ne) {
 			pw = w;
 			pl = wl;
-		} else if ((l[i].n = wdb_word(db, w, wl, &l[i].r)) == 0)
+		} else if ((l[i].n = wd_db_word(db, w, wl, &l[i].r)) == 0)
 			goto done;
 		else if (l[i].n < l[best].n)
 			best = i;
@@ -358,7 +358,7 @@ wq_run(const struct wdb *db, const struct wq_query *q, uint32_t *recs,
 			ok = i == best || list_has(&l[i], r);
 		if (ok && pw != NULL)
 			ok = rec_has_prefix(db, r, pw, pl);
-		if (ok && q->kind == WQ_WHOLE)
+		if (ok && q->kind == WD_Q_WHOLE)
 			ok = rec_has_value(db, r, q->text, q->len);
 		if (ok)
 			recs[n++] = r;

@@ -34,20 +34,20 @@
 
 enum state { ST_READ, ST_WRITE, ST_LINGER };
 
-struct conn {
-	struct worker *s;
+struct wd_conn {
+	struct wd_worker *s;
 	int fd;
 	enum state state;
 	struct sockaddr_storage peer;
 	struct sk_line_reader r;
-	struct wq_buf out;
+	struct wd_q_buf out;
 	size_t off;
-	struct txn t;
-	enum outcome refused;	/* OUT_OK, or why this client gets an error */
+	struct wd_txn t;
+	enum wd_outcome refused;	/* WD_OUT_OK, or why this client gets an error */
 	size_t drained;		/* bytes read and dropped while lingering */
 	int64_t deadline;	/* whole exchange */
 	struct sk_timer *timer;
-	struct conn *prev, *next;
+	struct wd_conn *prev, *next;
 	char buf[];		/* line buffer: max_query + 2 */
 };
 
@@ -58,47 +58,47 @@ static void on_accept(struct sk_loop *l, int lfd, int ev, void *arg);
 /* The per-address table is one for all workers, under one lock: a
  * client's connections land on any worker, and its limits must not be
  * multiplied by the number of workers. */
-static enum limit_verdict
-lim_enter(struct pool *p, const struct sockaddr *sa)
+static enum wd_limit_verdict
+lim_enter(struct wd_pool *p, const struct sockaddr *sa)
 {
-	enum limit_verdict v;
+	enum wd_limit_verdict v;
 
 	pthread_mutex_lock(&p->lim_lock);
-	v = limits_enter(p->lim, sa, sk_now_ms());
+	v = wd_limits_enter(p->lim, sa, sk_now_ms());
 	pthread_mutex_unlock(&p->lim_lock);
 	return v;
 }
 
 static void
-lim_leave(struct pool *p, const struct sockaddr *sa)
+lim_leave(struct wd_pool *p, const struct sockaddr *sa)
 {
 	pthread_mutex_lock(&p->lim_lock);
-	limits_leave(p->lim, sa);
+	wd_limits_leave(p->lim, sa);
 	pthread_mutex_unlock(&p->lim_lock);
 }
 
 static void
-conn_close(struct conn *c)
+conn_close(struct wd_conn *c)
 {
-	struct worker *s = c->s;
+	struct wd_worker *s = c->s;
 
-	session_log(s->w, (struct sockaddr *)&c->peer, &c->t, c->off);
+	wd_session_log(s->w, (struct sockaddr *)&c->peer, &c->t, c->off);
 	if (c->timer != NULL)
 		sk_loop_timer_cancel(s->loop, c->timer);
 	sk_loop_unwatch(s->loop, c->fd);
 	close(c->fd);
-	if (c->refused == OUT_OK) {
+	if (c->refused == WD_OUT_OK) {
 		lim_leave(s->p, (struct sockaddr *)&c->peer);
 		atomic_fetch_sub(&s->p->nconns, 1);
 	}
-	wq_buf_free(&c->out);
+	wd_q_buf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		s->head = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->refused == OUT_OK)
+	if (c->refused == WD_OUT_OK)
 		s->nconns--;
 	else
 		s->nrefusing--;
@@ -107,29 +107,29 @@ conn_close(struct conn *c)
 		sk_loop_stop(s->loop);
 }
 
-static void conn_reply(struct conn *c);
+static void conn_reply(struct wd_conn *c);
 
 static int64_t
 conn_timeout(struct sk_loop *l, struct sk_timer *t, void *arg)
 {
-	struct conn *c = arg;
+	struct wd_conn *c = arg;
 
 	c->timer = NULL;	/* this timer ends with the return below */
 	/* A refused client that sent no whole line still gets the error. */
-	if (c->state == ST_READ && c->refused != OUT_OK) {
+	if (c->state == ST_READ && c->refused != WD_OUT_OK) {
 		conn_reply(c);
 		return -1;
 	}
 	if (c->state == ST_READ || c->state == ST_WRITE)
-		c->t.outcome = OUT_TIMEOUT;
+		c->t.outcome = WD_OUT_TIMEOUT;
 	conn_close(c);
 	return -1;
 }
 
 static void
-rearm(struct conn *c, int64_t deadline)
+rearm(struct wd_conn *c, int64_t deadline)
 {
-	struct worker *s = c->s;
+	struct wd_worker *s = c->s;
 	int64_t ms = deadline - sk_now_ms();
 
 	if (c->timer != NULL)
@@ -140,7 +140,7 @@ rearm(struct conn *c, int64_t deadline)
 /* Send what the socket takes now; 1 when all is sent, 0 for later, -1 on
  * error. */
 static int
-conn_flush(struct conn *c)
+conn_flush(struct wd_conn *c)
 {
 	ssize_t n;
 
@@ -161,24 +161,24 @@ conn_flush(struct conn *c)
 }
 
 static void
-conn_linger(struct conn *c)
+conn_linger(struct wd_conn *c)
 {
 	int64_t until = sk_now_ms() + LINGER_MS;
 
 	shutdown(c->fd, SHUT_WR);
 	c->state = ST_LINGER;
-	wq_buf_free(&c->out);
+	wd_q_buf_free(&c->out);
 	sk_loop_mask(c->s->loop, c->fd, SK_READ, NULL);
 	rearm(c, until < c->deadline ? until : c->deadline);
 }
 
 static void
-conn_write(struct conn *c)
+conn_write(struct wd_conn *c)
 {
 	int rc = conn_flush(c);
 
 	if (rc == -1) {
-		c->t.outcome = OUT_WRITE_ERR;
+		c->t.outcome = WD_OUT_WRITE_ERR;
 		conn_close(c);
 	} else if (rc == 1) {
 		conn_linger(c);
@@ -188,7 +188,7 @@ conn_write(struct conn *c)
 }
 
 static void
-conn_read(struct conn *c)
+conn_read(struct wd_conn *c)
 {
 	struct sk_line line;
 	int st;
@@ -198,17 +198,17 @@ conn_read(struct conn *c)
 	st = sk_line_read(&c->r, &line, SK_NOW, NULL);
 	if (st == SK_LINE_TIMEOUT)
 		return;
-	if (c->refused != OUT_OK) {
+	if (c->refused != WD_OUT_OK) {
 		/* The query is read, so closing will not reset the line. */
 		conn_reply(c);
 		return;
 	}
 	if (st == SK_LINE_ERROR || (st == SK_LINE_EOF && line.len == 0)) {
-		c->t.outcome = OUT_NO_QUERY;
+		c->t.outcome = WD_OUT_NO_QUERY;
 		conn_close(c);
 		return;
 	}
-	if (session_answer(c->s->w, c->s->dir, line.data, line.len, st, "\r\n", &c->out,
+	if (wd_session_answer(c->s->w, c->s->dir, line.data, line.len, st, "\r\n", &c->out,
 	    &c->t) == -1)
 		sk_log(&c->s->w->log, LOG_ERR, "answer: out of memory");
 	c->state = ST_WRITE;
@@ -219,9 +219,9 @@ conn_read(struct conn *c)
 /* A refused client: the error line, then the same orderly close as an
  * answer (shutdown, drain, close) so that no RST destroys it. */
 static void
-conn_reply(struct conn *c)
+conn_reply(struct wd_conn *c)
 {
-	if (session_error(c->refused, "\r\n", &c->out) == -1)
+	if (wd_session_error(c->refused, "\r\n", &c->out) == -1)
 		sk_log(&c->s->w->log, LOG_ERR, "refuse: out of memory");
 	c->state = ST_WRITE;
 	rearm(c, c->deadline);
@@ -231,7 +231,7 @@ conn_reply(struct conn *c)
 static void
 conn_io(struct sk_loop *l, int fd, int ev, void *arg)
 {
-	struct conn *c = arg;
+	struct wd_conn *c = arg;
 	char junk[4096];
 	ssize_t n;
 
@@ -256,50 +256,50 @@ conn_io(struct sk_loop *l, int fd, int ev, void *arg)
 /* Out of fds or memory: tell a refused client why if its socket takes
  * the line right away, and close. */
 static void
-refuse(struct worker *s, int fd, const struct sockaddr *peer, enum outcome o)
+refuse(struct wd_worker *s, int fd, const struct sockaddr *peer, enum wd_outcome o)
 {
-	struct wq_buf b;
-	struct txn t = { .outcome = o, .matches = -1, .t0 = sk_now_ms() };
+	struct wd_q_buf b;
+	struct wd_txn t = { .outcome = o, .matches = -1, .t0 = sk_now_ms() };
 	ssize_t n = 0;
 
-	wq_buf_init(&b, 0);
-	if (session_error(o, "\r\n", &b) == 0)
+	wd_q_buf_init(&b, 0);
+	if (wd_session_error(o, "\r\n", &b) == 0)
 		n = send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	session_log(s->w, peer, &t, n > 0 ? (size_t)n : 0);
-	wq_buf_free(&b);
+	wd_session_log(s->w, peer, &t, n > 0 ? (size_t)n : 0);
+	wd_q_buf_free(&b);
 	close(fd);
 }
 
 static void
-conn_new(struct worker *s, int fd, const struct sockaddr_storage *peer)
+conn_new(struct wd_worker *s, int fd, const struct sockaddr_storage *peer)
 {
 	const struct whoisd_cfg *cfg = s->w->cfg;
 	const struct sockaddr *sa = (const struct sockaddr *)peer;
 	size_t bufsz = cfg->max_query + 2;
 	int sndbuf = SNDBUF;
-	struct conn *c;
-	enum outcome why = OUT_OK;
-	enum limit_verdict v;
+	struct wd_conn *c;
+	enum wd_outcome why = WD_OUT_OK;
+	enum wd_limit_verdict v;
 
 	if (atomic_fetch_add(&s->p->nconns, 1) >= cfg->max_clients)
-		why = OUT_BUSY;
-	else if (!acl_permits(&cfg->acl, sa))
-		why = OUT_DENIED;
-	else if ((v = lim_enter(s->p, sa)) != LIMIT_OK)
-		why = v == LIMIT_FULL ? OUT_BUSY : OUT_RATE;
-	if (why != OUT_OK)
+		why = WD_OUT_BUSY;
+	else if (!wd_acl_permits(&cfg->acl, sa))
+		why = WD_OUT_DENIED;
+	else if ((v = lim_enter(s->p, sa)) != WD_LIMIT_OK)
+		why = v == WD_LIMIT_FULL ? WD_OUT_BUSY : WD_OUT_RATE;
+	if (why != WD_OUT_OK)
 		atomic_fetch_sub(&s->p->nconns, 1);
-	if (why != OUT_OK && s->nrefusing >= REFUSE_MAX) {
+	if (why != WD_OUT_OK && s->nrefusing >= REFUSE_MAX) {
 		refuse(s, fd, sa, why);
 		return;
 	}
 	c = calloc(1, sizeof(*c) + bufsz);
 	if (c == NULL) {
-		if (why == OUT_OK) {
+		if (why == WD_OUT_OK) {
 			lim_leave(s->p, sa);
 			atomic_fetch_sub(&s->p->nconns, 1);
 		}
-		refuse(s, fd, sa, OUT_BUSY);
+		refuse(s, fd, sa, WD_OUT_BUSY);
 		return;
 	}
 	/* Cap what the kernel buffers for one client: a reader that never
@@ -317,10 +317,10 @@ conn_new(struct worker *s, int fd, const struct sockaddr_storage *peer)
 	c->t.matches = -1;
 	c->t.outcome = why;
 	c->deadline = c->t.t0 + cfg->timeout_ms;
-	wq_buf_init(&c->out, 0);
+	wd_q_buf_init(&c->out, 0);
 	sk_line_init(&c->r, fd, c->buf, bufsz, cfg->max_query, NULL);
 	if (sk_loop_watch(s->loop, fd, SK_READ, conn_io, c, NULL) == -1) {
-		if (why == OUT_OK) {
+		if (why == WD_OUT_OK) {
 			lim_leave(s->p, sa);
 			atomic_fetch_sub(&s->p->nconns, 1);
 		}
@@ -332,7 +332,7 @@ conn_new(struct worker *s, int fd, const struct sockaddr_storage *peer)
 	if (s->head)
 		s->head->prev = c;
 	s->head = c;
-	if (why == OUT_OK) {
+	if (why == WD_OUT_OK) {
 		s->nconns++;
 		rearm(c, c->t.t0 + cfg->read_timeout_ms);
 	} else {
@@ -344,12 +344,12 @@ conn_new(struct worker *s, int fd, const struct sockaddr_storage *peer)
 	}
 }
 
-static void listen_all(struct worker *s, int on);
+static void listen_all(struct wd_worker *s, int on);
 
 static int64_t
 resume_accept(struct sk_loop *l, struct sk_timer *t, void *arg)
 {
-	struct worker *s = arg;
+	struct wd_worker *s = arg;
 
 	if (!s->draining)
 		listen_all(s, 1);
@@ -360,7 +360,7 @@ resume_accept(struct sk_loop *l, struct sk_timer *t, void *arg)
  * and the loop spinning.  Use the spare fd to accept and shed it, then
  * pause accepting briefly so established clients can finish. */
 static void
-shed(struct worker *s, int lfd)
+shed(struct wd_worker *s, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -372,7 +372,7 @@ shed(struct worker *s, int lfd)
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
 		    SOCK_NONBLOCK);
 		if (fd >= 0)
-			refuse(s, fd, (struct sockaddr *)&ss, OUT_BUSY);
+			refuse(s, fd, (struct sockaddr *)&ss, WD_OUT_BUSY);
 		s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
 	sk_log(&s->w->log, LOG_WARNING, "out of file descriptors with %d "
@@ -384,7 +384,7 @@ shed(struct worker *s, int lfd)
 static void
 on_accept(struct sk_loop *l, int lfd, int ev, void *arg)
 {
-	struct worker *s = arg;
+	struct wd_worker *s = arg;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int i, fd;
@@ -411,7 +411,7 @@ on_accept(struct sk_loop *l, int lfd, int ev, void *arg)
 }
 
 static void
-listen_all(struct worker *s, int on)
+listen_all(struct wd_worker *s, int on)
 {
 	int i;
 
@@ -423,7 +423,7 @@ listen_all(struct worker *s, int on)
 static int64_t
 drain_expired(struct sk_loop *l, struct sk_timer *t, void *arg)
 {
-	struct worker *s = arg;
+	struct wd_worker *s = arg;
 
 	sk_log(&s->w->log, LOG_NOTICE, "drain: %d clients cut off after %d ms",
 	    s->nconns + s->nrefusing, DRAIN_MS);
@@ -434,10 +434,10 @@ drain_expired(struct sk_loop *l, struct sk_timer *t, void *arg)
 }
 
 void
-worker_drain(struct sk_loop *l, void *arg)
+wd_worker_drain(struct sk_loop *l, void *arg)
 {
-	struct worker *s = arg;
-	struct pool *p = s->p;
+	struct wd_worker *s = arg;
+	struct wd_pool *p = s->p;
 	int i;
 
 	if (s->draining)
@@ -458,21 +458,21 @@ worker_drain(struct sk_loop *l, void *arg)
 }
 
 void
-worker_adopt(struct sk_loop *l, void *arg)
+wd_worker_adopt(struct sk_loop *l, void *arg)
 {
-	struct worker *s = arg;
-	struct wdir *d = atomic_exchange(&s->next_dir, NULL);
+	struct wd_worker *s = arg;
+	struct wd_dir *d = atomic_exchange(&s->next_dir, NULL);
 
 	/* Answers are built whole inside one callback, so no connection
 	 * holds on to the old directory past this point. */
 	if (d != NULL) {
-		wdir_release(s->dir, 0);
+		wd_dir_release(s->dir, 0);
 		s->dir = d;
 	}
 }
 
 int
-worker_init(struct worker *s, struct pool *p, struct sk_err *e)
+wd_worker_init(struct wd_worker *s, struct wd_pool *p, struct sk_err *e)
 {
 	const struct whoisd_cfg *cfg = p->w->cfg;
 	int i;
@@ -494,7 +494,7 @@ worker_init(struct worker *s, struct pool *p, struct sk_err *e)
 }
 
 void
-worker_fini(struct worker *s)
+wd_worker_fini(struct wd_worker *s)
 {
 	while (s->head != NULL)
 		conn_close(s->head);
@@ -502,7 +502,7 @@ worker_fini(struct worker *s)
 		sk_loop_free(s->loop);
 	if (s->spare >= 0)
 		close(s->spare);
-	wdir_release(s->dir, 1);
-	wdir_release(atomic_exchange(&s->next_dir, NULL), 1);
+	wd_dir_release(s->dir, 1);
+	wd_dir_release(atomic_exchange(&s->next_dir, NULL), 1);
 	s->dir = NULL;
 }

@@ -20,40 +20,40 @@
 #define QUERY_SHOWN	200	/* query bytes logged */
 
 static const char *const outcome_names[] = {
-	[OUT_OK] = "ok", [OUT_HELP] = "help", [OUT_TOO_LONG] = "too-long",
-	[OUT_BAD_CHARS] = "bad-chars", [OUT_BAD_QUERY] = "bad-query",
-	[OUT_DENIED] = "denied", [OUT_RATE] = "rate-limited",
-	[OUT_BUSY] = "busy", [OUT_TIMEOUT] = "timeout",
-	[OUT_NO_QUERY] = "no-query", [OUT_WRITE_ERR] = "write-error",
+	[WD_OUT_OK] = "ok", [WD_OUT_HELP] = "help", [WD_OUT_TOO_LONG] = "too-long",
+	[WD_OUT_BAD_CHARS] = "bad-chars", [WD_OUT_BAD_QUERY] = "bad-query",
+	[WD_OUT_DENIED] = "denied", [WD_OUT_RATE] = "rate-limited",
+	[WD_OUT_BUSY] = "busy", [WD_OUT_TIMEOUT] = "timeout",
+	[WD_OUT_NO_QUERY] = "no-query", [WD_OUT_WRITE_ERR] = "write-error",
 };
 
 const char *
-outcome_str(enum outcome o)
+wd_outcome_str(enum wd_outcome o)
 {
 	return (unsigned)o < sizeof(outcome_names) / sizeof(outcome_names[0]) ?
 	    outcome_names[o] : "?";
 }
 
 int
-session_error(enum outcome o, const char *eol, struct wq_buf *out)
+wd_session_error(enum wd_outcome o, const char *eol, struct wd_q_buf *out)
 {
 	switch (o) {
-	case OUT_DENIED:
-		return wq_error(out, WQ_ERR_DENIED, NULL, eol);
-	case OUT_RATE:
-		return wq_error(out, WQ_ERR_DENIED, WQ_TEXT_RATE, eol);
+	case WD_OUT_DENIED:
+		return wd_q_error(out, WD_Q_ERR_DENIED, NULL, eol);
+	case WD_OUT_RATE:
+		return wd_q_error(out, WD_Q_ERR_DENIED, WD_Q_TEXT_RATE, eol);
 	default:
-		return wq_error(out, WQ_ERR_BUSY, NULL, eol);
+		return wd_q_error(out, WD_Q_ERR_BUSY, NULL, eol);
 	}
 }
 
 int
-session_answer(struct whoisd *w, const struct wdir *d, const char *line,
-    size_t len, int status, const char *eol, struct wq_buf *out, struct txn *t)
+wd_session_answer(struct whoisd *w, const struct wd_dir *d, const char *line,
+    size_t len, int status, const char *eol, struct wd_q_buf *out, struct wd_txn *t)
 {
-	struct wq_query *q;
-	struct wq_opts o = { 0 };
-	struct wq_result res;
+	struct wd_q_query *q;
+	struct wd_q_opts o = { 0 };
+	struct wd_q_result res;
 	int rc;
 
 	/* At most QUERY_SHOWN bytes of a query are logged; a longer one and
@@ -63,33 +63,33 @@ session_answer(struct whoisd *w, const struct wdir *d, const char *line,
 	    NULL);
 	t->matches = -1;
 	if (status == SK_LINE_TOO_LONG) {
-		t->outcome = OUT_TOO_LONG;
-		return wq_error(out, WQ_ERR_TOO_LONG, NULL, eol);
+		t->outcome = WD_OUT_TOO_LONG;
+		return wd_q_error(out, WD_Q_ERR_TOO_LONG, NULL, eol);
 	}
 	/* The query struct holds a 4 KiB key: heap, not the loop's stack. */
 	q = malloc(sizeof(*q));
 	if (q == NULL)
 		return -1;
-	rc = wq_parse(q, line, len);
+	rc = wd_q_parse(q, line, len);
 	if (rc != 0) {
-		t->outcome = rc == WQ_ERR_BADCHAR ? OUT_BAD_CHARS :
-		    rc == WQ_ERR_TOO_LONG ? OUT_TOO_LONG : OUT_BAD_QUERY;
+		t->outcome = rc == WD_Q_ERR_BADCHAR ? WD_OUT_BAD_CHARS :
+		    rc == WD_Q_ERR_TOO_LONG ? WD_OUT_TOO_LONG : WD_OUT_BAD_QUERY;
 		free(q);
-		return wq_error(out, rc, NULL, eol);
+		return wd_q_error(out, rc, NULL, eol);
 	}
 	o.max_matches = (size_t)w->cfg->max_matches;
 	o.eol = eol;
 	o.help = d->help;
-	rc = wq_answer(d->db, q, &o, out, &res);
-	t->outcome = q->kind == WQ_HELP || q->kind == WQ_EMPTY ? OUT_HELP : OUT_OK;
-	if (t->outcome == OUT_OK)
+	rc = wd_q_answer(d->db, q, &o, out, &res);
+	t->outcome = q->kind == WD_Q_HELP || q->kind == WD_Q_EMPTY ? WD_OUT_HELP : WD_OUT_OK;
+	if (t->outcome == WD_OUT_OK)
 		t->matches = (long)res.matches;
 	free(q);
 	return rc;
 }
 
 void
-session_log(struct whoisd *w, const struct sockaddr *peer, const struct txn *t,
+wd_session_log(struct whoisd *w, const struct sockaddr *peer, const struct wd_txn *t,
     size_t bytes_sent)
 {
 	char who[128];
@@ -101,28 +101,28 @@ session_log(struct whoisd *w, const struct sockaddr *peer, const struct txn *t,
 		snprintf(who, sizeof(who), "stdin");
 	if (t->matches >= 0)
 		snprintf(matches, sizeof(matches), "%ld", t->matches);
-	sk_log(&w->log, t->outcome <= OUT_HELP ? LOG_INFO : LOG_NOTICE,
+	sk_log(&w->log, t->outcome <= WD_OUT_HELP ? LOG_INFO : LOG_NOTICE,
 	    "%s query \"%s\" matches %s bytes %zu ms %lld %s", who, t->query,
 	    matches, bytes_sent, (long long)(sk_now_ms() - t->t0),
-	    outcome_str(t->outcome));
+	    wd_outcome_str(t->outcome));
 }
 
-struct wdir *
-wdir_load(const struct whoisd_cfg *cfg, struct sk_err *e)
+struct wd_dir *
+wd_dir_load(const struct whoisd_cfg *cfg, struct sk_err *e)
 {
-	struct wdb_opts o = { .index = cfg->index };
-	struct wdir *d = calloc(1, sizeof(*d));
+	struct wd_db_opts o = { .index = cfg->index };
+	struct wd_dir *d = calloc(1, sizeof(*d));
 
 	if (d == NULL) {
 		sk_err_sys(e, "load %s", cfg->db_path);
 		return NULL;
 	}
 	atomic_init(&d->refs, 1);
-	d->db = wdb_load(cfg->db_path, &o, e);
+	d->db = wd_db_load(cfg->db_path, &o, e);
 	if (d->db == NULL)
 		goto fail;
 	if (cfg->help_file != NULL) {
-		d->help = wq_help_load(cfg->help_file, e);
+		d->help = wd_q_help_load(cfg->help_file, e);
 		if (d->help == NULL) {
 			char msg[sizeof(e->msg)];
 
@@ -133,30 +133,30 @@ wdir_load(const struct whoisd_cfg *cfg, struct sk_err *e)
 	}
 	return d;
 fail:
-	wdb_free(d->db);
+	wd_db_free(d->db);
 	free(d);
 	return NULL;
 }
 
 void
-wdir_free(struct wdir *d)
+wd_dir_free(struct wd_dir *d)
 {
 	if (d == NULL)
 		return;
-	wdb_free(d->db);
-	wq_help_free(d->help);
+	wd_db_free(d->db);
+	wd_q_help_free(d->help);
 	free(d);
 }
 
 static void *
 free_thread(void *arg)
 {
-	wdir_free(arg);
+	wd_dir_free(arg);
 	return NULL;
 }
 
 int
-wdir_release(struct wdir *d, int now)
+wd_dir_release(struct wd_dir *d, int now)
 {
 	pthread_attr_t a;
 	pthread_t t;
@@ -172,18 +172,18 @@ wdir_release(struct wdir *d, int now)
 		pthread_attr_destroy(&a);
 	}
 	if (rc != 0)
-		wdir_free(d);
+		wd_dir_free(d);
 	return 1;
 }
 
 int
-whoisd_load(struct whoisd *w, struct sk_err *e)
+wd_load(struct whoisd *w, struct sk_err *e)
 {
-	struct wdir *d = wdir_load(w->cfg, e);
+	struct wd_dir *d = wd_dir_load(w->cfg, e);
 
 	if (d == NULL)
 		return -1;
-	wdir_release(w->dir, 1);
+	wd_dir_release(w->dir, 1);
 	w->dir = d;
 	return 0;
 }

@@ -15,7 +15,7 @@
 #include "whoisd.h"
 
 int
-sys_drop_privileges(const char *user, struct sk_err *e)
+wd_sys_drop_privileges(const char *user, struct sk_err *e)
 {
 	struct passwd *pw;
 
@@ -41,7 +41,7 @@ sys_drop_privileges(const char *user, struct sk_err *e)
 }
 
 int
-sys_pidfile_lock(const char *path, struct sk_err *e)
+wd_sys_pidfile_lock(const char *path, struct sk_err *e)
 {
 	char pid[32];
 	ssize_t n;
@@ -69,7 +69,7 @@ sys_pidfile_lock(const char *path, struct sk_err *e)
 }
 
 void
-sys_pidfile_remove(const char *path, int fd)
+wd_sys_pidfile_remove(const char *path, int fd)
 {
 	/* After dropping root the directory may not let us unlink: then at
 	 * least leave no stale pid in it. */
@@ -79,7 +79,7 @@ sys_pidfile_remove(const char *path, int fd)
 }
 
 int
-sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e)
+wd_sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e)
 {
 	char buf[32];
 	int fd, n;
@@ -123,7 +123,7 @@ sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e)
 }
 
 void
-sys_raise_nofile(void)
+wd_sys_raise_nofile(void)
 {
 	struct rlimit rl;
 
@@ -135,7 +135,7 @@ sys_raise_nofile(void)
 }
 
 int
-sys_hold_signals(int hold, struct sk_err *e)
+wd_sys_hold_signals(int hold, struct sk_err *e)
 {
 	sigset_t set;
 	int rc;

@@ -42,47 +42,47 @@ struct whoisd_cfg {
 	const char *user;
 	const char *listen[WHOISD_MAX_LISTEN];
 	int nlisten;
-	struct acl acl;
+	struct wd_acl acl;
 };
 
-struct wdb;
-struct wq_buf;
-struct wq_help;
+struct wd_db;
+struct wd_q_buf;
+struct wd_q_help;
 
 /* One loaded directory and its help text, shared by the serving threads
  * and freed when the last one lets go (SIGHUP swaps in a new one). */
-struct wdir {
-	struct wdb *db;
-	struct wq_help *help;		/* NULL: built-in help text */
+struct wd_dir {
+	struct wd_db *db;
+	struct wd_q_help *help;		/* NULL: built-in help text */
 	atomic_int refs;
 };
 
 /* Shared by every connection. */
 struct whoisd {
 	const struct whoisd_cfg *cfg;
-	struct wdir *dir;		/* as loaded at start (refs: 1) */
+	struct wd_dir *dir;		/* as loaded at start (refs: 1) */
 	struct sk_log log;
 	const char *runs_as;		/* user after dropping root, or NULL */
 };
 
 /* ---- session.c: one query, independent of how bytes move -------------- */
 
-enum outcome {
-	OUT_OK,			/* answered (any number of matches) */
-	OUT_HELP,
-	OUT_TOO_LONG,
-	OUT_BAD_CHARS,
-	OUT_BAD_QUERY,
-	OUT_DENIED,
-	OUT_RATE,
-	OUT_BUSY,
-	OUT_TIMEOUT,
-	OUT_NO_QUERY,		/* peer closed before sending a line */
-	OUT_WRITE_ERR
+enum wd_outcome {
+	WD_OUT_OK,			/* answered (any number of matches) */
+	WD_OUT_HELP,
+	WD_OUT_TOO_LONG,
+	WD_OUT_BAD_CHARS,
+	WD_OUT_BAD_QUERY,
+	WD_OUT_DENIED,
+	WD_OUT_RATE,
+	WD_OUT_BUSY,
+	WD_OUT_TIMEOUT,
+	WD_OUT_NO_QUERY,		/* peer closed before sending a line */
+	WD_OUT_WRITE_ERR
 };
 
-struct txn {
-	enum outcome outcome;
+struct wd_txn {
+	enum wd_outcome outcome;
 	long matches;		/* -1 when no lookup happened */
 	char query[256];	/* escaped and capped for the log */
 	int64_t t0;
@@ -92,55 +92,55 @@ struct txn {
  * (the answer's size is bounded by the database and --max-matches, never
  * by what the client sends) with line ends eol; fill t.  Returns 0, or -1
  * when out of memory. */
-int session_answer(struct whoisd *w, const struct wdir *d, const char *line,
-    size_t len, int status, const char *eol, struct wq_buf *out, struct txn *t);
+int wd_session_answer(struct whoisd *w, const struct wd_dir *d, const char *line,
+    size_t len, int status, const char *eol, struct wd_q_buf *out, struct wd_txn *t);
 
-/* Put the "%ERROR:CODE: text" line for a refusal (OUT_DENIED, OUT_RATE,
- * OUT_BUSY) into out. */
-int session_error(enum outcome o, const char *eol, struct wq_buf *out);
+/* Put the "%ERROR:CODE: text" line for a refusal (WD_OUT_DENIED, WD_OUT_RATE,
+ * WD_OUT_BUSY) into out. */
+int wd_session_error(enum wd_outcome o, const char *eol, struct wd_q_buf *out);
 
 /* Log one finished transaction (syslog or stderr). */
-void session_log(struct whoisd *w, const struct sockaddr *peer,
-    const struct txn *t, size_t bytes_sent);
+void wd_session_log(struct whoisd *w, const struct sockaddr *peer,
+    const struct wd_txn *t, size_t bytes_sent);
 
-const char *outcome_str(enum outcome o);
+const char *wd_outcome_str(enum wd_outcome o);
 
 /* Load the db and help text per cfg: a new wdir with refs 1, or NULL
  * (e set).  Safe to call on any thread. */
-struct wdir *wdir_load(const struct whoisd_cfg *cfg, struct sk_err *e);
+struct wd_dir *wd_dir_load(const struct whoisd_cfg *cfg, struct sk_err *e);
 /* Drop one reference; the last one frees d, on a thread of its own
  * unless now.  Returns 1 when that was the last.  NULL is a no-op. */
-int wdir_release(struct wdir *d, int now);
-void wdir_free(struct wdir *d);
+int wd_dir_release(struct wd_dir *d, int now);
+void wd_dir_free(struct wd_dir *d);
 
 /* Load w->dir at start (on failure -1 with e set, w unchanged). */
-int whoisd_load(struct whoisd *w, struct sk_err *e);
+int wd_load(struct whoisd *w, struct sk_err *e);
 
 /* ---- the serving modes --------------------------------------------------- */
 
 /* inetd.c: serve the one connection on fd in (answer to out). */
-int serve_inetd(struct whoisd *w, int in, int out);
+int wd_serve_inetd(struct whoisd *w, int in, int out);
 /* inetd.c: the database did not load (e): tell the admin (log) and a
  * socket client "%ERROR:100" without server paths; a pipe or tty (--stdio)
  * gets e on stderr.  Returns the exit code. */
-int inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e);
+int wd_inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e);
 
 /* server.c: serve the listening fds until SIGTERM/SIGINT. */
-int serve_loop(struct whoisd *w, const int *fds, int nfds);
+int wd_serve_loop(struct whoisd *w, const int *fds, int nfds);
 
 /* sys.c */
-int sys_drop_privileges(const char *user, struct sk_err *e);
+int wd_sys_drop_privileges(const char *user, struct sk_err *e);
 /* Open and lock (flock) the pidfile; returns its fd, or -1 with a message
  * naming the pid that holds it. */
-int sys_pidfile_lock(const char *path, struct sk_err *e);
+int wd_sys_pidfile_lock(const char *path, struct sk_err *e);
 /* Remove the pidfile at exit (or empty it if its directory forbids). */
-void sys_pidfile_remove(const char *path, int fd);
+void wd_sys_pidfile_remove(const char *path, int fd);
 /* Detach (if detach) and write our pid into pidfd (if >= 0). */
-int sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e);
-void sys_raise_nofile(void);
+int wd_sys_daemonize(const char *pidfile, int pidfd, int detach, struct sk_err *e);
+void wd_sys_raise_nofile(void);
 /* Block (hold 1) or unblock SIGHUP, SIGTERM and SIGINT in this thread
  * and the threads it makes later, so that one arriving before the loop
  * watches them (sk_loop_signal) waits for it.  0 or -1 (e filled). */
-int sys_hold_signals(int hold, struct sk_err *e);
+int wd_sys_hold_signals(int hold, struct sk_err *e);
 
 #endif
