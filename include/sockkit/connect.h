@@ -11,6 +11,7 @@
 #ifndef SOCKKIT_CONNECT_H
 #define SOCKKIT_CONNECT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "sockkit/deadline.h"
 #include <netdb.h>
@@ -86,5 +87,73 @@ int sk_udpopen(const char *host, const char *service,
  * o->deadline for stream sockets. */
 int sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
     struct sk_err *e);
+
+/* ---- building blocks: one connect at a time, on the caller's loop -------- */
+
+/* Flags for sk_connect_start(). */
+#define SK_CS_RECVERR 0x1  /* IP_RECVERR / IPV6_RECVERR: keep ICMP errors for sk_connect_finish() */
+#define SK_CS_RST     0x2  /* SO_LINGER {1,0}: close(2) sends RST, leaves no TIME_WAIT */
+#define SK_CS_NODELAY 0x4  /* TCP_NODELAY */
+
+/* Called on the new socket before connect(2): set options, bind a source.
+ * Return 0, or -1 with e filled to abandon this attempt (the fd is closed). */
+typedef int sk_sockopt_fn(int fd, const struct sockaddr *dst, socklen_t dstlen,
+    void *arg, struct sk_err *e);
+
+/* Why a connect failed, from the socket's error queue (MSG_ERRQUEUE). */
+struct sk_icmp_reason {
+	int origin;                    /* 0 = none; SO_EE_ORIGIN_ICMP, _ICMP6 or _LOCAL */
+	int type, code;                /* ICMP / ICMPv6 type and code as received */
+	struct sockaddr_storage from;  /* who reported it (router or target) */
+	socklen_t fromlen;             /* 0 if unknown */
+};
+
+/*
+ * Start a non-blocking connect of a new socket of type socktype
+ * (SOCK_STREAM normally) to sa, after applying flags (SK_CS_*) and then
+ * hook(fd, sa, salen, arg, e) if hook is not NULL.  Returns the fd
+ * (O_NONBLOCK, close-on-exec; the caller owns it) with the connect in
+ * flight or already done: wait for writability (SK_WRITE, EPOLLOUT), then
+ * call sk_connect_finish().  Returns -1 with e filled ("connect to
+ * 198.18.0.2:43: Network is unreachable", kind from errno) when the socket
+ * cannot be made, an option or the hook fails, or connect(2) fails at
+ * once; no fd is left open then.
+ */
+int sk_connect_start(const struct sockaddr *sa, socklen_t salen, int socktype,
+    int flags, sk_sockopt_fn *hook, void *arg, struct sk_err *e);
+
+/*
+ * Harvest the result of sk_connect_start() once fd is writable (or has an
+ * error or hangup).  Returns 0 connected; 1 still in progress (a spurious
+ * wake-up: keep waiting); -1 failed, with e->code the SO_ERROR value and
+ * e->kind from it (ECONNREFUSED: REFUSED; EHOSTUNREACH, ENETUNREACH:
+ * NETWORK; ETIMEDOUT: TIMEOUT) and a message naming sa in the suite's
+ * form ("connect to 198.18.0.2:43: Connection refused"; sa may be NULL).
+ * why (may be NULL) gets the ICMP error queued when SK_CS_RECVERR was set,
+ * why->origin 0 if there was none.  fd stays the caller's to close.
+ */
+int sk_connect_finish(int fd, const struct sockaddr *sa, socklen_t salen,
+    struct sk_icmp_reason *why, struct sk_err *e);
+
+/* nmap's reason word for why: "net-unreach", "host-unreach",
+ * "admin-prohibited", "port-unreach", "time-exceeded", "no-route"...;
+ * "unknown-response" for what nmap has no word for; "" when origin is 0
+ * or why is NULL.  Static strings. */
+const char *sk_icmp_reason_str(const struct sk_icmp_reason *why);
+
+/* 1 if the connected fd is connected to itself (a TCP simultaneous open
+ * of a loopback port with itself: local address:port == peer's), else 0. */
+int sk_connect_is_self(int fd);
+
+/*
+ * RFC 8305 section 4 order of list, the order sk_tcpopen_ai() tries it:
+ * families alternate, starting with the first address's, getaddrinfo's
+ * order kept within a family; entries not AF_INET/AF_INET6, or not of
+ * family (unless AF_UNSPEC), are left out.  Stores up to max entries in
+ * out (pointers into list) and returns how many there are in all, which
+ * may be more than max: call with max 0 to size the array.
+ */
+size_t sk_connect_order(const struct addrinfo *list, int family,
+    const struct addrinfo **out, size_t max);
 
 #endif
