@@ -1,0 +1,487 @@
+/*
+ * DNS queries through c-ares on an sk_loop (see sockkit/dns.h).
+ *
+ * c-ares tells us which sockets it wants watched (sock_state_cb) and when
+ * it next needs a turn (ares_timeout()); the loop watches those sockets
+ * and keeps one timer at the earliest c-ares deadline.  Nothing blocks,
+ * so one thread can keep thousands of queries in flight.
+ *
+ * The answering server: c-ares 1.18 does not say who answered, but it
+ * reads replies only inside ares_process_fd() on the socket that became
+ * readable, and its UDP and TCP sockets are connected to one server each,
+ * so the peer of that socket is the server whose reply is being handed to
+ * the callback.
+ *
+ * ARES_FLAG_NOCHECKRESP: a SERVFAIL or REFUSED reply is handed to us as
+ * it came (its rcode read from the header, its server named) instead of
+ * being retried on the next server and reported with no reply at all.
+ */
+#include <arpa/inet.h>
+#include <ares.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "sockkit/deadline.h"
+#include "sockkit/dns.h"
+#include "sockkit/err.h"
+#include "sockkit/loop.h"
+#include "internal.h"
+
+#define DEFAULT_TIMEOUT_MS 5000
+#define DEFAULT_TRIES 2
+
+struct sk_dns {
+	struct sk_loop *loop;
+	ares_channel ch;
+	struct sk_timer *timer;	/* at c-ares' next deadline, or NULL */
+	int64_t due;		/* when timer fires */
+	int in_timer;		/* the timer callback re-arms itself */
+	int cur_fd;		/* socket ares_process_fd() is reading, or -1 */
+	size_t pending;
+	char (*domains)[SK_DNS_NAMELEN];	/* search list, from c-ares */
+	size_t ndomains;
+	int ndots;
+	struct sk_dns_rr rr[SK_DNS_MAXRR];	/* one reply at a time */
+};
+
+struct query {
+	struct sk_dns *d;
+	sk_dns_fn *fn;
+	void *arg;
+	int type;
+	double t0;
+	char name[];
+};
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* ---- the channel on the loop ---------------------------------------------- */
+
+static void process(struct sk_dns *d, int rfd, int wfd);
+
+static void
+on_fd(struct sk_loop *l, int fd, int events, void *arg)
+{
+	struct sk_dns *d = arg;
+
+	/* An error or hangup is for c-ares' read to find. */
+	process(d, events & (SK_READ | SK_ERROR) ? fd : ARES_SOCKET_BAD,
+	    events & SK_WRITE ? fd : ARES_SOCKET_BAD);
+}
+
+/* c-ares opens, changes and (readable = writable = 0) closes sockets. */
+static void
+sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct sk_dns *d = data;
+	int mask = (readable ? SK_READ : 0) | (writable ? SK_WRITE : 0);
+
+	if (mask == 0)
+		sk_loop_unwatch(d->loop, fd);
+	else if (sk_loop_watch(d->loop, fd, mask, on_fd, d, NULL) == -1)
+		/* c-ares will time the query out; nothing else to do here */
+		return;
+}
+
+static int64_t
+next_ms(struct sk_dns *d)
+{
+	struct timeval tv, *tp;
+
+	if ((tp = ares_timeout(d->ch, NULL, &tv)) == NULL)
+		return -1;
+	/* round up: a timer that fires early would find nothing to do */
+	return (int64_t)tp->tv_sec * 1000 + (tp->tv_usec + 999) / 1000;
+}
+
+static int64_t
+on_timer(struct sk_loop *l, struct sk_timer *t, void *arg)
+{
+	struct sk_dns *d = arg;
+	int64_t ms;
+
+	d->in_timer = 1;
+	ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	d->in_timer = 0;
+	if ((ms = next_ms(d)) < 0) {
+		d->timer = NULL;
+		return -1;
+	}
+	d->due = sk_now_ms() + ms;
+	return ms;
+}
+
+/* Keep the timer at or before c-ares' next deadline. */
+static void
+rearm(struct sk_dns *d)
+{
+	int64_t ms;
+
+	if (d->in_timer)
+		return;		/* on_timer recomputes on its way out */
+	if ((ms = next_ms(d)) < 0) {
+		if (d->timer != NULL && d->pending == 0) {
+			sk_loop_timer_cancel(d->loop, d->timer);
+			d->timer = NULL;
+		}
+		return;
+	}
+	if (d->timer != NULL && d->due <= sk_now_ms() + ms)
+		return;
+	sk_loop_timer_cancel(d->loop, d->timer);
+	d->timer = sk_loop_timer(d->loop, ms, on_timer, d, NULL);
+	d->due = sk_now_ms() + ms;
+}
+
+static void
+process(struct sk_dns *d, int rfd, int wfd)
+{
+	d->cur_fd = rfd;
+	ares_process_fd(d->ch, rfd, wfd);
+	d->cur_fd = -1;
+	rearm(d);
+}
+
+/* ---- results ---------------------------------------------------------------- */
+
+static void
+peer_of(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return;
+	sk__host_str((struct sockaddr *)&ss, host, sizeof(host));
+	if (ss.ss_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%d", host,
+		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	else if (ss.ss_family == AF_INET)
+		snprintf(buf, len, "%s:%d", host,
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+}
+
+/* The kind a reply's rcode and records give the question. */
+static int
+judge(const struct query *q, const struct sk_dns_reply *rp,
+    const struct sk_dns_rr *rr, struct sk_err *e)
+{
+	char b[16];
+	size_t i;
+
+	switch (rp->rcode) {
+	case SK_DNS_NOERROR:
+		for (i = 0; i < rp->nrr; i++)
+			if (rr[i].type == q->type || q->type == 255)
+				return 0;
+		return sk_err_kset(e, SK_ERR_NODATA, ENODATA,
+		    "%s %s: no such record (NOERROR, no data)", q->name,
+		    sk_dns_type_str(q->type, b, sizeof(b)));
+	case SK_DNS_NXDOMAIN:
+		return sk_err_kset(e, SK_ERR_NOTFOUND, ENOENT,
+		    "%s: no such name (NXDOMAIN)", q->name);
+	case SK_DNS_SERVFAIL:
+		return sk_err_kset(e, SK_ERR_TEMPFAIL, EAGAIN,
+		    "%s: server failure (SERVFAIL)", q->name);
+	default:
+		return sk_err_kset(e, SK_ERR_PERMFAIL, EPROTO, "%s: %s",
+		    q->name, sk_dns_rcode_str(rp->rcode, b, sizeof(b)));
+	}
+}
+
+/* A query that ended without a reply we can use. */
+static void
+no_reply(const struct query *q, int status, struct sk_err *e)
+{
+	enum sk_err_kind k;
+	int code;
+
+	switch (status) {
+	case ARES_ETIMEOUT:
+		k = SK_ERR_TIMEOUT;
+		code = ETIMEDOUT;
+		break;
+	case ARES_ECONNREFUSED:
+		k = SK_ERR_REFUSED;
+		code = ECONNREFUSED;
+		break;
+	case ARES_EBADNAME:
+	case ARES_EBADQUERY:
+	case ARES_EBADFAMILY:
+		k = SK_ERR_INPUT;
+		code = EINVAL;
+		break;
+	case ARES_ENOMEM:
+		k = SK_ERR_SYSTEM;
+		code = ENOMEM;
+		break;
+	case ARES_EDESTRUCTION:
+	case ARES_ECANCELLED:
+		k = SK_ERR_SYSTEM;
+		code = ECANCELED;
+		break;
+	default:
+		k = SK_ERR_PERMFAIL;
+		code = EPROTO;
+		break;
+	}
+	sk_err_kset(e, k, code, "%s: %s", q->name, ares_strerror(status));
+}
+
+static void
+answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct query *q = arg;
+	struct sk_dns *d = q->d;
+	struct sk_dns_reply rp;
+	struct sk_dns_result r;
+	struct sk_err e;
+	char server[INET6_ADDRSTRLEN + 8];
+
+	memset(&r, 0, sizeof(r));
+	r.qname = q->name;
+	r.qtype = q->type;
+	r.rcode = -1;
+	r.server = server;
+	r.ms = mono_ms() - q->t0;
+	server[0] = '\0';
+	sk_err_clear(&e);
+	d->pending--;
+	/* With NOCHECKRESP every reply comes here as ARES_SUCCESS or as the
+	 * status its rcode implies; abuf is set whenever one arrived. */
+	if (abuf != NULL && alen > 0 && status != ARES_EDESTRUCTION &&
+	    status != ARES_ECANCELLED) {
+		peer_of(d->cur_fd, server, sizeof(server));
+		if (sk_dns_parse(abuf, (size_t)alen, d->rr, SK_DNS_MAXRR, &rp,
+		    &e) == 0) {
+			r.rcode = rp.rcode;
+			r.reply = &rp;
+			r.rr = d->rr;
+			judge(q, &rp, d->rr, &e);
+		} else {
+			/* name the query, not only the offset */
+			char m[SK_ERR_MSGLEN];
+
+			snprintf(m, sizeof(m), "%s", e.msg);
+			sk_err_kset(&e, e.kind, e.code, "%s: %s", q->name, m);
+		}
+	} else {
+		no_reply(q, status, &e);
+	}
+	q->fn(q->arg, &r, &e);
+	free(q);
+}
+
+/* ---- public ---------------------------------------------------------------- */
+
+/* Copy c-ares' search list and ndots, for sk_dns_search_list(). */
+static int
+keep_search(struct sk_dns *d, struct sk_err *e)
+{
+	struct ares_options ao;
+	int mask, i;
+
+	if (ares_save_options(d->ch, &ao, &mask) != ARES_SUCCESS)
+		return sk_err_kset(e, SK_ERR_SYSTEM, ENOMEM, "dns: options");
+	d->ndots = ao.ndots;
+	if (ao.ndomains > 0 &&
+	    (d->domains = calloc(ao.ndomains, sizeof(*d->domains))) == NULL) {
+		ares_destroy_options(&ao);
+		return sk_err_sys(e, "dns: search list");
+	}
+	for (i = 0; i < ao.ndomains; i++)
+		snprintf(d->domains[i], sizeof(d->domains[0]), "%s",
+		    ao.domains[i]);
+	d->ndomains = ao.ndomains > 0 ? (size_t)ao.ndomains : 0;
+	ares_destroy_options(&ao);
+	return 0;
+}
+
+/* c-ares backs off: try n (from 0) waits timeout << (n / nservers), so
+ * the whole lookup takes nservers * timeout * (2^tries - 1). */
+static int
+per_try_ms(struct sk_dns *d, int64_t total, int tries)
+{
+	struct ares_addr_port_node *s, *list = NULL;
+	int64_t ms;
+	int nserv = 0;
+
+	if (ares_get_servers_ports(d->ch, &list) == ARES_SUCCESS)
+		for (s = list; s != NULL; s = s->next)
+			nserv++;
+	ares_free_data(list);
+	if (nserv == 0)
+		nserv = 1;
+	ms = total / ((int64_t)nserv * ((1LL << tries) - 1));
+	return ms < 1 ? 1 : ms > 1000000 ? 1000000 : (int)ms;
+}
+
+struct sk_dns *
+sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
+{
+	struct ares_options ao;
+	struct sk_dns *d;
+	int64_t total = o && o->timeout_ms > 0 ? o->timeout_ms :
+	    DEFAULT_TIMEOUT_MS;
+	int tries = o && o->tries > 0 ? o->tries : DEFAULT_TRIES;
+	int rc;
+
+	if (tries > 16)
+		tries = 16;
+	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+		sk_err_kset(e, SK_ERR_SYSTEM, ENOMEM, "c-ares: %s",
+		    ares_strerror(rc));
+		return NULL;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		sk_err_sys(e, "dns");
+		ares_library_cleanup();
+		return NULL;
+	}
+	d->loop = l;
+	d->cur_fd = -1;
+	memset(&ao, 0, sizeof(ao));
+	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+	if (o && (o->flags & SK_DNS_TCP))
+		ao.flags |= ARES_FLAG_USEVC;
+	if (o && (o->flags & SK_DNS_NORECURSE))
+		ao.flags |= ARES_FLAG_NORECURSE;
+	ao.tries = tries;
+	ao.timeout = 1000;	/* set again below, once the servers are known */
+	ao.sock_state_cb = sock_state;
+	ao.sock_state_cb_data = d;
+	/* Replies for thousands of queries share one UDP socket: give it
+	 * room (the kernel caps this at net.core.rmem_max). */
+	ao.socket_receive_buffer_size = 4 << 20;
+	rc = ares_init_options(&d->ch, &ao, ARES_OPT_FLAGS | ARES_OPT_TRIES |
+	    ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF);
+	if (rc != ARES_SUCCESS) {
+		sk_err_kset(e, SK_ERR_SYSTEM, EINVAL, "c-ares init: %s",
+		    ares_strerror(rc));
+		free(d);
+		ares_library_cleanup();
+		return NULL;
+	}
+	if (o && o->servers != NULL &&
+	    (rc = ares_set_servers_ports_csv(d->ch, o->servers)) != ARES_SUCCESS) {
+		sk_err_kset(e, SK_ERR_INPUT, EINVAL, "server %s: %s", o->servers,
+		    rc == ARES_EBADSTR ? "not ADDR[:PORT]" : ares_strerror(rc));
+		goto error;
+	}
+	if (keep_search(d, e) == -1)
+		goto error;
+	/* ARES_OPT_TIMEOUTMS cannot be changed after init: start again with
+	 * the per-try time the server count asks for. */
+	ao.timeout = per_try_ms(d, total, tries);
+	{
+		ares_channel ch;
+
+		rc = ares_init_options(&ch, &ao, ARES_OPT_FLAGS |
+		    ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB |
+		    ARES_OPT_SOCK_RCVBUF);
+		if (rc != ARES_SUCCESS) {
+			sk_err_kset(e, SK_ERR_SYSTEM, EINVAL, "c-ares init: %s",
+			    ares_strerror(rc));
+			goto error;
+		}
+		if (o && o->servers != NULL)
+			ares_set_servers_ports_csv(ch, o->servers);
+		ares_destroy(d->ch);
+		d->ch = ch;
+	}
+	return d;
+error:
+	ares_destroy(d->ch);
+	free(d->domains);
+	free(d);
+	ares_library_cleanup();
+	return NULL;
+}
+
+void
+sk_dns_free(struct sk_dns *d)
+{
+	if (d == NULL)
+		return;
+	/* ares_destroy calls back every pending query (EDESTRUCTION) and
+	 * closes its sockets through sock_state (unwatch first). */
+	ares_destroy(d->ch);
+	sk_loop_timer_cancel(d->loop, d->timer);
+	free(d->domains);
+	free(d);
+	ares_library_cleanup();
+}
+
+int
+sk_dns_query(struct sk_dns *d, const char *name, int type, sk_dns_fn *fn,
+    void *arg, struct sk_err *e)
+{
+	size_t n = strlen(name);
+	struct query *q;
+
+	if (n == 0 || n >= SK_DNS_NAMELEN)
+		return sk_err_kset(e, SK_ERR_INPUT, EINVAL,
+		    "name \"%.64s\": %s", name, n ? "too long" : "empty");
+	if (type <= 0 || type > 65535)
+		return sk_err_kset(e, SK_ERR_INPUT, EINVAL, "%s: type %d",
+		    name, type);
+	if ((q = malloc(sizeof(*q) + n + 1)) == NULL)
+		return sk_err_sys(e, "query %s", name);
+	q->d = d;
+	q->fn = fn;
+	q->arg = arg;
+	q->type = type;
+	q->t0 = mono_ms();
+	memcpy(q->name, name, n + 1);
+	d->pending++;
+	ares_query(d->ch, name, 1 /* C_IN */, type, answered, q);
+	rearm(d);
+	return 0;
+}
+
+size_t
+sk_dns_pending(const struct sk_dns *d)
+{
+	return d->pending;
+}
+
+size_t
+sk_dns_search_list(const struct sk_dns *d, const char *name,
+    char (*out)[SK_DNS_NAMELEN], size_t max)
+{
+	size_t n = 0, i, len = strlen(name);
+	const char *p;
+	int dots = 0;
+
+#define ADD(...) do { if (n < max) snprintf(out[n++], SK_DNS_NAMELEN, \
+	__VA_ARGS__); } while (0)
+	if (len > 0 && name[len - 1] == '.') {
+		ADD("%s", name);
+		return n;
+	}
+	for (p = name; *p != '\0'; p++)
+		dots += *p == '.';
+	/* as res_search(3): enough dots, the name as given first; otherwise
+	 * the search domains first and the name as given last */
+	if (dots >= d->ndots)
+		ADD("%s", name);
+	for (i = 0; i < d->ndomains; i++)
+		ADD("%s.%s", name, d->domains[i]);
+	if (dots < d->ndots)
+		ADD("%s", name);
+	return n;
+#undef ADD
+}
