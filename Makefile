@@ -21,7 +21,7 @@ SBIN   = whoisd
 # pkg-config modules each tool links with.
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
-lssock_PKGS =
+lssock_PKGS = ncursesw
 resolve_PKGS =
 
 # pkg-config modules a library module needs, one list per lib/<mod>.c

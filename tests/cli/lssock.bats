@@ -334,3 +334,117 @@ PY
 	grep -qx 'lssock_listening{netid="tcp",port="4303"} 1' "$m"
 	tail -n 1 "$m" | grep -qx '# EOF'
 }
+
+# --- --diff -----------------------------------------------------------------------
+
+# conns.py's sockets: a listener with one accepted connection, then, on
+# SIGUSR1, the accepted side and the listener closed and a new listener.
+conns_start() {
+	sk_require_cmd python3
+	python3 "$SK_ROOT/tests/cli/helpers/conns.py" "$BATS_TEST_TMPDIR/conns" \
+		</dev/null >/dev/null 2>&1 &
+	CONNS_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$BATS_TEST_TMPDIR/conns" ] && break
+		sleep 0.05
+	done
+	read -r P1 CP <"$BATS_TEST_TMPDIR/conns"
+	[ -n "$CP" ]
+}
+
+conns_change() {
+	kill -USR1 "$CONNS_PID"
+	for _ in $(seq 1 100); do
+		P2=$(sed -n 2p "$BATS_TEST_TMPDIR/conns")
+		[ -n "$P2" ] && break
+		sleep 0.05
+	done
+	[ -n "$P2" ]
+}
+
+teardown() {
+	if [ -n "${CONNS_PID:-}" ]; then
+		kill "$CONNS_PID" 2>/dev/null || true
+		wait "$CONNS_PID" 2>/dev/null || true
+	fi
+	if [ -n "${TMUX_SOCK:-}" ]; then
+		tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	fi
+}
+
+@test "lssock --diff reports sockets gone, appeared and changed, exit 1" {
+	conns_start
+	# The whole table, with owners and tcp_info the diff must skip.
+	"$L" -tanpij >"$BATS_TEST_TMPDIR/snap"
+	conns_change
+	run --separate-stderr "$L" -tan --diff "$BATS_TEST_TMPDIR/snap" \
+		sport = ":$P1" or dport = ":$P1" or sport = ":$P2"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[[ "${lines[0]}" == "  Netid State"*"Local Address:Port"* ]]
+	diff -u - <(echo "$output" | sed 1d | rows) <<-END
+	+ tcp LISTEN 127.0.0.1:$P2 0.0.0.0:*
+	- tcp LISTEN 127.0.0.1:$P1 0.0.0.0:*
+	~ tcp ESTAB->CLOSE-WAIT 127.0.0.1:$CP 127.0.0.1:$P1
+	~ tcp ESTAB->FIN-WAIT-2 127.0.0.1:$P1 127.0.0.1:$CP
+	END
+}
+
+@test "lssock --diff -j writes one typed object per difference" {
+	sk_require_cmd jq
+	conns_start
+	"$L" -tanj >"$BATS_TEST_TMPDIR/snap"
+	conns_change
+	run "$L" -tanj --diff "$BATS_TEST_TMPDIR/snap" \
+		sport = ":$P1" or dport = ":$P1" or sport = ":$P2"
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -se '
+		length == 4 and
+		all(.[]; .schema == "sockkit.lssock.diff/1" and
+		    (.local_port | type) == "number") and
+		([.[] | select(.change == "gone")] | .[0].local_port == '"$P1"'
+		    and .[0].state == "LISTEN") and
+		([.[] | select(.change == "appeared")] | .[0].local_port == '"$P2"') and
+		([.[] | select(.change == "changed")] | length == 2 and
+		    all(.[]; .old_state == "ESTAB"))'
+}
+
+@test "lssock --diff is silent with exit 0 when nothing it selects changed" {
+	conns_start
+	"$L" -tanj >"$BATS_TEST_TMPDIR/snap"
+	run "$L" -tan --diff "$BATS_TEST_TMPDIR/snap" sport = ":$P1" or dport = ":$P1"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# The selection applies to the snapshot too: -t now, so its UDP
+	# and UNIX sockets are not "gone".
+	"$L" -tuxanj >"$BATS_TEST_TMPDIR/all"
+	run "$L" -tan --diff "$BATS_TEST_TMPDIR/all" sport = ":$P1"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "lssock --diff names file and line of a malformed snapshot, exit 2" {
+	conns_start
+	"$L" -tanj sport = ":$P1" >"$BATS_TEST_TMPDIR/snap"
+	echo '{"schema":"sockkit.lssock/1","netid":"tcp","state":"LISTEN"' \
+		>>"$BATS_TEST_TMPDIR/snap"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/snap")
+	run --separate-stderr "$L" -tan --diff "$BATS_TEST_TMPDIR/snap"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "lssock: $BATS_TEST_TMPDIR/snap:$n: column "*": expected '}'" ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+	printf 'not json\n' >"$BATS_TEST_TMPDIR/bad"
+	run --separate-stderr "$L" --diff "$BATS_TEST_TMPDIR/bad"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "lssock: $BATS_TEST_TMPDIR/bad:1: column 1: expected '{'" ]]
+	run --separate-stderr "$L" --diff "$BATS_TEST_TMPDIR/no-such-file"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"no-such-file: No such file or directory" ]]
+	# Outputs the diff does not have are refused, not ignored.
+	run "$L" --diff "$BATS_TEST_TMPDIR/snap" -p
+	[ "$status" -eq 2 ]
+	run "$L" --diff "$BATS_TEST_TMPDIR/snap" -s
+	[ "$status" -eq 2 ]
+}

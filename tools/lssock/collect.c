@@ -21,6 +21,9 @@ struct run {
 	struct ls_render *r;
 	struct ls_summary *sum;
 	struct ls_metrics *metrics;
+	ls_each_fn *each;	/* ls_collect_each() */
+	void *arg;
+	const char *netns;	/* --all-netns: the one being dumped */
 	unsigned long seen;
 };
 
@@ -36,6 +39,8 @@ on_sock(const struct sk_sock *s, void *arg)
 		return 0;
 	if (!ls_filter_match(run->o->filter, s))
 		return 0;
+	if (run->each != NULL)
+		return run->each(s, run->netns, run->arg);
 	if (run->sum != NULL)
 		ls_summary_add(run->sum, s);
 	else if (run->metrics != NULL)
@@ -82,6 +87,7 @@ dump_all(const struct sk_sockdiag_req *req, struct run *run, struct sk_err *e)
 		close(fd);
 		if (rc < 0)
 			goto end;
+		run->netns = ns[i].name;
 		if (run->r != NULL)
 			ls_render_set_netns(run->r, ns[i].name);
 		if ((rc = dump(req, run, e)) < 0)
@@ -96,6 +102,36 @@ end:
 	return rc;
 }
 
+static void
+request(const struct ls_opts *o, unsigned ext, struct sk_sockdiag_req *req,
+    struct sk_sockdiag_bc *bc)
+{
+	memset(req, 0, sizeof(*req));
+	req->protos = o->protos;
+	req->family = o->family;
+	req->states = o->states;
+	req->procroot = o->procroot;
+	req->ext = ext;
+	if (ls_filter_bytecode(o->filter, bc) > 0)
+		req->bc = bc;
+}
+
+int
+ls_collect_each(const struct ls_opts *o, unsigned ext, ls_each_fn *fn,
+    void *arg, struct sk_err *e)
+{
+	struct sk_sockdiag_req req;
+	struct sk_sockdiag_bc bc;
+	struct run run;
+
+	request(o, ext, &req, &bc);
+	memset(&run, 0, sizeof(run));
+	run.o = o;
+	run.each = fn;
+	run.arg = arg;
+	return o->all_netns ? dump_all(&req, &run, e) : dump(&req, &run, e);
+}
+
 int
 ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 {
@@ -104,22 +140,17 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 	struct sk_sockdiag_bc bc;
 	struct ls_summary sum;
 	struct run run;
+	unsigned ext = 0;
 	int rc = -1;
 
-	memset(&req, 0, sizeof(req));
-	memset(&run, 0, sizeof(run));
-	req.protos = o->protos;
-	req.family = o->family;
-	req.states = o->states;
-	req.procroot = o->procroot;
 	if (o->info)
-		req.ext |= SK_SD_EXT_INFO;
+		ext |= SK_SD_EXT_INFO;
 	if (o->memory)
-		req.ext |= SK_SD_EXT_MEM;
+		ext |= SK_SD_EXT_MEM;
 	if (o->extended || o->style == LS_JSON)
-		req.ext |= SK_SD_EXT_UID;
-	if (ls_filter_bytecode(o->filter, &bc) > 0)
-		req.bc = &bc;
+		ext |= SK_SD_EXT_UID;
+	request(o, ext, &req, &bc);
+	memset(&run, 0, sizeof(run));
 	run.o = o;
 	if (o->style == LS_SUMMARY) {
 		memset(&sum, 0, sizeof(sum));

@@ -38,6 +38,8 @@ struct ls_opts {
 	int all_netns;		/* --all-netns */
 	const char *metrics;	/* --openmetrics FILE ("-": stdout) */
 	const char *procroot;	/* LSSOCK_PROC (tests) or NULL */
+	const char *diff;	/* --diff SNAPSHOT ("-": stdin) */
+	int watch_ms;		/* --watch interval; 0: no live view */
 	struct ls_filter *filter;	/* NULL: everything in states */
 };
 
@@ -172,9 +174,44 @@ struct ls_netns {
 int ls_netns_list(const char *procroot, struct ls_netns **list, size_t *count,
     struct sk_err *e);
 
+/* ---- snapshot.c, diff.c: --diff ------------------------------------------------ */
+
+#define LS_SCHEMA	"sockkit.lssock/1"
+#define LS_DIFF_SCHEMA	"sockkit.lssock.diff/1"
+#define LS_SNAP_LINEMAX	(256 * 1024)	/* bytes of one snapshot line */
+
+/*
+ * Parse one line of `lssock -j` output (len bytes, no newline) into s
+ * (cleared first) and netns ("" when the line has none; nslen bytes).
+ * Fields other than identity, state and queues are skipped.  Returns 0,
+ * or -1 with "column N: what" in err.
+ */
+int ls_snap_parse(const char *line, size_t len, struct sk_sock *s,
+    char *netns, size_t nslen, char *err, size_t errlen);
+
+/* Compare o->diff with the sockets now and print the differences.
+ * Returns 0 (none), 1 (some) or -1 with e filled (a malformed snapshot
+ * is SK_ERR_INPUT naming file:line). */
+int ls_diff(const struct ls_opts *o, FILE *out, struct sk_err *e);
+
+/* ---- watch*.c: --watch ------------------------------------------------------------ */
+
+/* "1", "0.5", NULL (the default, 1 s) into *ms; -1 unless 0.1..3600 s. */
+int ls_watch_interval(const char *s, int *ms);
+
+/* The live view until q or a signal; 0, or -1 with e filled (no
+ * terminal: SK_ERR_INPUT). */
+int ls_watch(const struct ls_opts *o, struct sk_err *e);
+
 /* ---- collect.c ------------------------------------------------------------------ */
 
 /* Dump, filter and render as o says.  Returns 0 or -1 with e filled. */
 int ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e);
+
+/* Each socket o selects (netns: the --all-netns name, else NULL), with
+ * the SK_SD_EXT_* in ext; fn returns non-zero to stop the dump. */
+typedef int ls_each_fn(const struct sk_sock *s, const char *netns, void *arg);
+int ls_collect_each(const struct ls_opts *o, unsigned ext, ls_each_fn *fn,
+    void *arg, struct sk_err *e);
 
 #endif

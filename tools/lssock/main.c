@@ -18,7 +18,8 @@ usage(int ok)
 {
 	fprintf(ok ? stdout : stderr,
 	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--all-netns]\n"
-	    "              [--netstat] [--openmetrics file] [--proc] [filter]\n");
+	    "              [--diff snapshot] [--netstat] [--openmetrics file]\n"
+	    "              [--proc] [filter]\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
 }
 
@@ -39,11 +40,13 @@ bad(const char *msg)
 	usage(0);
 }
 
-enum { OPT_ALLNETNS = 256, OPT_NETSTAT, OPT_METRICS, OPT_PROC };
+enum { OPT_ALLNETNS = 256, OPT_DIFF, OPT_NETSTAT, OPT_METRICS, OPT_PROC,
+    OPT_WATCH };
 
 static const struct option longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
 	{ "all-netns",	no_argument,		NULL, OPT_ALLNETNS },
+	{ "diff",	required_argument,	NULL, OPT_DIFF },
 	{ "extended",	no_argument,		NULL, 'e' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "info",	no_argument,		NULL, 'i' },
@@ -77,7 +80,7 @@ main(int argc, char *argv[])
 	struct sk_err e;
 	char ferr[8192];
 	int ch, v4 = 0, v6 = 0, all = 0, listening = 0, have_states = 0;
-	int json = 0, netstat = 0, summary = 0;
+	int json = 0, netstat = 0, summary = 0, rc;
 	uint32_t fstates = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -151,6 +154,9 @@ main(int argc, char *argv[])
 		case OPT_ALLNETNS:
 			o.all_netns = 1;
 			break;
+		case OPT_DIFF:
+			o.diff = optarg;
+			break;
 		case OPT_NETSTAT:
 			netstat = 1;
 			break;
@@ -159,6 +165,19 @@ main(int argc, char *argv[])
 			break;
 		case OPT_PROC:
 			o.useproc = 1;
+			break;
+		case OPT_WATCH:
+			/* "--watch 2" as well as "--watch=2": a filter never
+			 * starts with a digit. */
+			if (optarg == NULL && optind < argc &&
+			    argv[optind][0] != '\0' &&
+			    strchr("0123456789.", argv[optind][0]) != NULL)
+				optarg = argv[optind++];
+			if (ls_watch_interval(optarg, &o.watch_ms) < 0) {
+				fprintf(stderr, "lssock: --watch %s: not a "
+				    "number of seconds in 0.1..3600\n", optarg);
+				exit(SK_EXIT_USAGE);
+			}
 			break;
 		default:
 			usage(0);
@@ -170,6 +189,15 @@ main(int argc, char *argv[])
 	if (json + netstat + summary + (o.metrics != NULL) > 1)
 		bad("-j, -s, --netstat and --openmetrics choose different "
 		    "outputs; give one");
+	if (o.diff != NULL && (netstat || summary || o.metrics != NULL ||
+	    o.watch_ms || o.owners || o.info || o.memory || o.timers ||
+	    o.extended))
+		bad("--diff compares sockets and states: no -s -p -i -m -o -e, "
+		    "--netstat, --openmetrics or --watch");
+	if (o.watch_ms && (json || netstat || summary || o.metrics != NULL ||
+	    o.info || o.memory || o.timers || o.extended || o.noheader))
+		bad("--watch shows its own table: no -j -s -i -m -o -e -H, "
+		    "--netstat or --openmetrics");
 	if (o.metrics != NULL && (o.owners || o.info || o.memory || o.timers ||
 	    o.extended || o.resolve || o.noheader))
 		bad("--openmetrics writes counts only; no -p -i -m -o -e -r -H");
@@ -209,10 +237,17 @@ main(int argc, char *argv[])
 		fprintf(stderr, "lssock: %s\n", e.msg);
 		exit(sk_err_exitcode(&e));
 	}
-	if (ls_collect(&o, stdout, &e) < 0) {
+	if (o.diff != NULL)
+		rc = ls_diff(&o, stdout, &e);
+	else if (o.watch_ms)
+		rc = ls_watch(&o, &e);
+	else
+		rc = ls_collect(&o, stdout, &e);
+	if (rc < 0) {
 		fprintf(stderr, "lssock: %s\n", e.msg);
 		exit(sk_err_exitcode(&e));
 	}
 	ls_filter_free(o.filter);
-	return SK_EXIT_OK;
+	/* --diff: 1 when something differs, as diff(1). */
+	return rc > 0 ? SK_EXIT_NEGATIVE : SK_EXIT_OK;
 }

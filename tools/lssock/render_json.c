@@ -10,8 +10,6 @@
 #include "sockkit/sockdiag.h"
 #include "lssock/lssock.h"
 
-#define LS_SCHEMA "sockkit.lssock/1"
-
 static void
 kv_uint(struct sk_json *j, const char *k, unsigned long long v)
 {
