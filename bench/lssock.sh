@@ -5,11 +5,13 @@
 # under the fd limit) in a namespace of our own, then, best of RUNS
 # alternating sides:  lssock -tan vs ss -tan (target <= 0.5),
 # lssock -tanp vs ss -tanp (<= 0.2) and vs ss -tan (<= 1.6),
-# lssock -tanj vs lssock -tan (<= 1.5); peak RSS of lssock (<= 64 MB).
+# lssock -tanj vs lssock -tan (<= 1.5); peak RSS of lssock (<= 64 MB);
+# lssock --watch: CPU of one refresh (<= 200 ms) under tmux.
 # Root only (namespace).  Everything is torn down at exit.
 #
 #   make bench             (builds helpers, sets SK_BIN and SK_BENCH)
-# Environment: PAIRS (50000), PER (pairs per process, 8000), RUNS (5).
+# Environment: PAIRS (50000), PER (pairs per process, 8000), RUNS (5),
+# ONLY=watch (just the --watch figures).
 set -eu
 PAIRS=${PAIRS:-50000}
 PER=${PER:-8000}
@@ -33,6 +35,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	local p
+	[ -S "$tmp/tmux" ] && tmux -S "$tmp/tmux" kill-server 2>/dev/null
 	exec 9>&- 2>/dev/null || true
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -97,6 +100,51 @@ compare() {
 		    l, a, b, a / b, t }'
 }
 
+# --watch at 100k sockets, refreshing every second for WATCH_SECS: the
+# CPU of one refresh (dump, rates, sort, drawing) as its status line
+# reports it (the screen's thread: "refresh #N M ms cpu"), and the whole
+# process's CPU per refresh, the owner walks of its other thread
+# included.  The ratio is against the 200 ms budget.
+watch_bench() {
+	local secs=${WATCH_SECS:-12} ts=$tmp/tmux pid n0 n1 c0 c1 line best=1e9 worst=0 ms k
+	if ! command -v tmux >/dev/null; then
+		echo "--watch: needs tmux; skipped"
+		return 0
+	fi
+	tmux -S "$ts" new-session -d -x 200 -y 50 "exec $L -N $ns --watch 1"
+	pid=$(tmux -S "$ts" list-panes -F '#{pane_pid}')
+	sleep 3	# the first table and owner walk are start-up, not refresh
+	status() { tmux -S "$ts" capture-pane -p | grep -o 'refresh #[0-9]* [0-9]* ms cpu' | tail -n 1; }
+	line=$(status)
+	n0=$(echo "$line" | awk '{ sub("#", "", $2); print $2 }')
+	c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	for k in $(seq 1 "$secs"); do
+		sleep 1
+		line=$(status)
+		ms=$(echo "$line" | awk '{ print $3 }')
+		[ -n "$ms" ] || continue
+		best=$(min "$best" "$ms")
+		worst=$(awk -v a="$worst" -v b="$ms" 'BEGIN { print (a > b) ? a : b }')
+	done
+	n1=$(echo "$line" | awk '{ sub("#", "", $2); print $2 }')
+	c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	tmux -S "$ts" send-keys q
+	sleep 0.5
+	tmux -S "$ts" kill-server 2>/dev/null || true
+	awk -v b="$best" -v w="$worst" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		printf "lssock --watch refresh CPU          best %.0f ms, worst %.0f ms  ratio %.2f (target <= 1 of 200 ms)\n",
+		    b, w, w / 200
+		if (n > 0)
+			printf "lssock --watch process CPU/refresh   %.0f ms over %d refreshes (owner walks included)\n",
+			    c * 1000 / hz / n, n }'
+}
+
+if [ "${ONLY:-}" = watch ]; then
+	watch_bench
+	exit 0
+fi
+
 echo "best of $RUNS, alternating:"
 compare "lssock -tan / ss -tan" 0.5 "$L -N $ns -tan" "ss -N $ns -tan"
 compare "lssock -tanp / ss -tanp" 0.2 "$L -N $ns -tanp" "ss -N $ns -tanp"
@@ -111,3 +159,4 @@ echo "peak RSS: lssock -tan $(rss "$L" -N "$ns" -tan) KiB," \
 a=$("$L" -N "$ns" -Htan | wc -l)
 b=$(ss -N "$ns" -Htan | wc -l)
 echo "rows: lssock $a, ss $b"
+watch_bench

@@ -448,3 +448,186 @@ teardown() {
 	run "$L" --diff "$BATS_TEST_TMPDIR/snap" -s
 	[ "$status" -eq 2 ]
 }
+
+# --- --watch under tmux -------------------------------------------------------------
+
+# Two listeners (listeners.py): LO, and HI with Recv-Q 2.
+listeners_start() {
+	sk_require_cmd python3
+	python3 "$SK_ROOT/tests/cli/helpers/listeners.py" "$BATS_TEST_TMPDIR/ls" \
+		</dev/null >/dev/null 2>&1 &
+	CONNS_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$BATS_TEST_TMPDIR/ls" ] && break
+		sleep 0.05
+	done
+	read -r LO HI ST <"$BATS_TEST_TMPDIR/ls"
+	[ -n "$ST" ]
+}
+
+# lssock --watch ARGS in a tmux pane of its own; when it ends, its exit
+# status and the terminal's settings are written down.
+watch_start() {
+	sk_require_cmd tmux
+	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
+	local d=$BATS_TEST_TMPDIR
+	tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 20 \
+		"sh -c 'echo \$\$ >$d/pid; exec $L --watch 0.2 $*'; echo rc=\$? >$d/rc; stty -a >$d/stty; sleep 60"
+}
+
+screen() {
+	tmux -S "$TMUX_SOCK" capture-pane -p
+}
+
+# Wait (5 s at most) until the screen matches the grep pattern.
+wait_screen() {
+	for _ in $(seq 1 100); do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.05
+	done
+	echo "screen never showed: $1"
+	screen
+	return 1
+}
+
+# Line numbers of the LO and HI rows, "LO HI".
+row_order() {
+	screen | awk -v lo="127.0.0.1:$LO " -v hi="127.0.0.1:$HI " '
+		index($0, lo) { l = NR } index($0, hi) { h = NR }
+		END { print (l < h) ? "LO HI" : "HI LO" }'
+}
+
+watch_ended() {
+	for _ in $(seq 1 100); do
+		[ -s "$BATS_TEST_TMPDIR/stty" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "lssock --watch shows a known listener and its owner in the table" {
+	listeners_start
+	watch_start -tln "sport = :$LO or sport = :$HI"
+	wait_screen "LISTEN *0 *8 *127.0.0.1:$LO "
+	screen | grep -q "^Netid *State *Recv-Q *Send-Q *Local Address:Port"
+	wait_screen "LISTEN *2 *8 *127.0.0.1:$HI .*python3/$CONNS_PID"
+	screen | grep -q "2 sockets"
+	screen | grep -q "q quit"
+}
+
+@test "lssock --watch shows the send and receive rates of a busy connection" {
+	listeners_start
+	watch_start -tn "sport = :$ST or dport = :$ST"
+	wait_screen "127.0.0.1:$ST "
+	# Columns: Netid State Recv-Q Send-Q Local Peer Send/s Recv/s ...;
+	# the sending side's Send/s and the reading side's Recv/s are rates
+	# (digits, maybe K or M), not "-" or 0, once two refreshes are in.
+	for _ in $(seq 1 100); do
+		screen | awk -v st="127.0.0.1:$ST" '
+			$5 == st && $7 ~ /^[0-9.]+[KMG]?$/ && $7 != "0" { s = 1 }
+			$6 == st && $8 ~ /^[0-9.]+[KMG]?$/ && $8 != "0" { r = 1 }
+			END { exit !(s && r) }' && break
+		sleep 0.05
+	done
+	screen
+	screen | awk -v st="127.0.0.1:$ST" '
+		$5 == st && $7 ~ /^[0-9.]+[KMG]?$/ && $7 != "0" { s = 1 }
+		$6 == st && $8 ~ /^[0-9.]+[KMG]?$/ && $8 != "0" { r = 1 }
+		END { exit !(s && r) }'
+}
+
+@test "lssock --watch sort keys change the order of the rows" {
+	listeners_start
+	watch_start -tln "sport = :$LO or sport = :$HI"
+	wait_screen "127.0.0.1:$HI "
+	wait_screen "127.0.0.1:$LO "
+	# By Send/s, both 0: ties go by local address.
+	[ "$(row_order)" = "LO HI" ]
+	for _ in $(seq 1 12); do
+		screen | grep -q "sort: Recv-Q" && break
+		tmux -S "$TMUX_SOCK" send-keys '<'
+		sleep 0.1
+	done
+	wait_screen "sort: Recv-Q"
+	# Largest queue first.
+	[ "$(row_order)" = "HI LO" ]
+	tmux -S "$TMUX_SOCK" send-keys r
+	wait_screen "sort: Recv-Q (reversed)"
+	[ "$(row_order)" = "LO HI" ]
+}
+
+@test "lssock --watch / narrows with a filter; a bad one is only a message" {
+	listeners_start
+	watch_start -tln "sport = :$LO or sport = :$HI"
+	wait_screen "127.0.0.1:$HI "
+	tmux -S "$TMUX_SOCK" send-keys / C-u "sport = :$HI" Enter
+	wait_screen "filter: sport = :$HI"
+	wait_screen "1 socket "
+	screen | grep -q "127.0.0.1:$HI "
+	[ -z "$(screen | grep "127.0.0.1:$LO ")" ]
+	tmux -S "$TMUX_SOCK" send-keys / C-u "sport = :$HI and bogus" Enter
+	wait_screen 'bad filter: unexpected "bogus" (filter unchanged)'
+	screen | grep -q "127.0.0.1:$HI "
+	# Still running: the next key is read.
+	tmux -S "$TMUX_SOCK" send-keys q
+	watch_ended
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" = "rc=0" ]
+}
+
+@test "lssock --watch: q quits with exit 0 and the terminal restored" {
+	listeners_start
+	watch_start -tln "sport = :$LO"
+	wait_screen "127.0.0.1:$LO "
+	tmux -S "$TMUX_SOCK" send-keys q
+	watch_ended
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" = "rc=0" ]
+	# Echo and canonical input are back, and the table is gone with
+	# the alternate screen.
+	grep -qw icanon "$BATS_TEST_TMPDIR/stty"
+	grep -qw echo "$BATS_TEST_TMPDIR/stty"
+	[ -z "$(screen | grep "Local Address:Port")" ]
+}
+
+@test "lssock --watch restores the terminal on SIGTERM and SIGINT" {
+	listeners_start
+	for sig in TERM INT; do
+		rm -f "$BATS_TEST_TMPDIR/stty" "$BATS_TEST_TMPDIR/rc"
+		watch_start -tln "sport = :$LO"
+		wait_screen "127.0.0.1:$LO "
+		kill -"$sig" "$(cat "$BATS_TEST_TMPDIR/pid")"
+		watch_ended
+		[ "$(cat "$BATS_TEST_TMPDIR/rc")" = "rc=0" ]
+		grep -qw icanon "$BATS_TEST_TMPDIR/stty"
+		grep -qw echo "$BATS_TEST_TMPDIR/stty"
+		tmux -S "$TMUX_SOCK" kill-server
+	done
+}
+
+@test "lssock --watch without a terminal says so and exits 2" {
+	run --separate-stderr "$L" --watch </dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "lssock: --watch needs a terminal on standard input and output" ]
+	run "$L" --watch 0.01
+	[ "$status" -eq 2 ]
+	run "$L" --watch -j
+	[ "$status" -eq 2 ]
+}
+
+@test "lssock --watch redraws at the new size when the terminal is resized" {
+	listeners_start
+	watch_start -tln "sport = :$LO"
+	wait_screen "127.0.0.1:$LO "
+	[ "$(screen | wc -l)" -eq 20 ]
+	tmux -S "$TMUX_SOCK" resize-window -x 90 -y 12
+	for _ in $(seq 1 100); do
+		[ "$(screen | wc -l)" -eq 12 ] && screen | tail -n 1 | grep -q "q quit" && break
+		sleep 0.05
+	done
+	screen | tail -n 1 | grep -q "^q quit"
+	screen | grep -q "127.0.0.1:$LO "
+	# No line is wider than the terminal now.
+	[ "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 90 ]
+	tmux -S "$TMUX_SOCK" send-keys q
+	watch_ended
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" = "rc=0" ]
+}

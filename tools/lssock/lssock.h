@@ -40,6 +40,8 @@ struct ls_opts {
 	const char *procroot;	/* LSSOCK_PROC (tests) or NULL */
 	const char *diff;	/* --diff SNAPSHOT ("-": stdin) */
 	int watch_ms;		/* --watch interval; 0: no live view */
+	int filter_argc;	/* the filter's words as given */
+	char *const *filter_argv;
 	struct ls_filter *filter;	/* NULL: everything in states */
 };
 

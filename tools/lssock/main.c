@@ -19,7 +19,7 @@ usage(int ok)
 	fprintf(ok ? stdout : stderr,
 	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--all-netns]\n"
 	    "              [--diff snapshot] [--netstat] [--openmetrics file]\n"
-	    "              [--proc] [filter]\n");
+	    "              [--proc] [--watch [secs]] [filter]\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
 }
 
@@ -70,6 +70,7 @@ static const struct option longopts[] = {
 	{ "udp",	no_argument,		NULL, 'u' },
 	{ "unix",	no_argument,		NULL, 'x' },
 	{ "version",	no_argument,		NULL, 'V' },
+	{ "watch",	optional_argument,	NULL, OPT_WATCH },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -216,6 +217,8 @@ main(int argc, char *argv[])
 		o.protos = (v4 || v6) ? SK_SD_INET : SK_SD_ALL;
 	o.family = v4 && !v6 ? AF_INET : v6 && !v4 ? AF_INET6 : AF_UNSPEC;
 
+	o.filter_argc = argc;
+	o.filter_argv = argv;
 	if (ls_filter_parse(argc, argv, &o.filter, &fstates, &have_states,
 	    ferr, sizeof(ferr)) < 0) {
 		fprintf(stderr, "lssock: %s\n", ferr);

@@ -1,0 +1,57 @@
+/*
+ * lssock --watch — shared by the data side (watch_data.c) and the
+ * screen (watch.c).
+ */
+#ifndef LSSOCK_WATCH_H
+#define LSSOCK_WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_err;
+struct sk_owner;
+struct ls_opts;
+struct sk_procmap;
+
+/* Columns, left to right; also the sort keys. */
+enum { LS_W_NETID, LS_W_STATE, LS_W_RECVQ, LS_W_SENDQ, LS_W_LOCAL,
+    LS_W_PEER, LS_W_TX, LS_W_RX, LS_W_RTT, LS_W_RETR, LS_W_CWND, LS_W_PROC,
+    LS_W_NCOLS };
+
+/* One socket of a refresh. */
+struct ls_wrow {
+	uint64_t cookie, inode, peer_inode;
+	uint64_t acked, received;	/* tcp_info byte counters */
+	double tx, rx;		/* bytes/s since the refresh before; -1:
+				   unknown (first seen, no tcp_info) */
+	const char *path;	/* UNIX; "" when unnamed */
+	const char *netns;	/* --all-netns; else "" */
+	const struct sk_owner *owner;	/* set by a sort on LS_W_PROC only */
+	unsigned char src[16], dst[16];
+	uint32_t rq, wq, rtt_us, cwnd, retrans;
+	uint16_t sport, dport;
+	uint8_t proto, family, state, type, has_info;
+	int8_t v6only;
+};
+
+struct ls_wdata;
+
+struct ls_wdata *ls_wdata_new(void);
+void ls_wdata_free(struct ls_wdata *d);
+/* Dump what o selects, with tcp_info; the rows of the refresh before
+ * are replaced.  -1 with e filled. */
+int ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o,
+    struct sk_err *e);
+/* Order the rows by column col (numbers largest first, text in order),
+ * reversed when reverse is set. */
+void ls_wdata_sort(struct ls_wdata *d, int col, int reverse);
+size_t ls_wdata_count(const struct ls_wdata *d);
+/* Hand over an owner map (freed with d or by the next one). */
+void ls_wdata_set_owners(struct ls_wdata *d, struct sk_procmap *owners);
+/* r's first owner by the map in force, NULL if none. */
+const struct sk_owner *ls_wdata_owner(const struct ls_wdata *d,
+    const struct ls_wrow *r);
+/* The i-th row in sorted order, NULL past the end. */
+const struct ls_wrow *ls_wdata_row(const struct ls_wdata *d, size_t i);
+
+#endif
