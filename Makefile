@@ -31,6 +31,7 @@ resolve_PKGS =
 lib/sockdiag_PKGS = libmnl
 lib/dns_PKGS = libcares
 lib/dns_parse_PKGS = libcares
+lib/synprobe_PKGS = libpcap
 # lib/ uses POSIX threads (procmap's walkers, pthread_sigmask): built and
 # linked with this, and sockkit.pc's Libs.private says so.
 LIB_THREADS = -pthread
