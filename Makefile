@@ -32,6 +32,8 @@ lib/sockdiag_PKGS = libmnl
 lib/dns_PKGS = libcares
 lib/dns_parse_PKGS = libcares
 lib/synprobe_PKGS = libpcap
+# (pkg-config --static libpcap names -lsystemd and -ldbus-1: libsystemd-dev
+# in DEBS is there so programs link libsockkit.a through sockkit.pc.)
 # lib/ uses POSIX threads (procmap's walkers, pthread_sigmask): built and
 # linked with this, and sockkit.pc's Libs.private says so.
 LIB_THREADS = -pthread
@@ -84,7 +86,7 @@ MAN_PAGES  = $(filter-out $(MAN_LINKS),$(MAN))
 CONTRIB = contrib/whoisd.db contrib/inetd.conf $(wildcard contrib/systemd/*)
 
 DEBS = build-essential pkg-config clang libclang-rt-14-dev check bats mandoc \
-       libpcap-dev libncurses-dev libmnl-dev libc-ares-dev libidn2-dev libedit-dev libssl-dev \
+       libpcap-dev libsystemd-dev libncurses-dev libmnl-dev libc-ares-dev libidn2-dev libedit-dev libssl-dev \
        whois nmap iproute2 nftables dnsmasq bind9-dnsutils adns-tools redis-server \
        openbsd-inetd systemd jq tmux netcat-openbsd procps psmisc openssl \
        python3-prometheus-client
