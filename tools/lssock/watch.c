@@ -244,6 +244,16 @@ draw_row(struct watch *w, int y, const struct ls_wrow *r, const int *wd)
 	}
 }
 
+/* Sort what the screen shows (and a page more, for scrolling). */
+static void
+resort(struct watch *w)
+{
+	int page = LINES > 3 ? LINES - 3 : 1;
+
+	ls_wdata_sort(w->data, w->sort_col, w->reverse,
+	    (size_t)w->top + 2 * (size_t)page);
+}
+
 static void
 draw(struct watch *w)
 {
@@ -256,6 +266,9 @@ draw(struct watch *w)
 	rows = LINES - 3;		/* title, header, status */
 	if (w->top > 0 && (size_t)w->top >= n)
 		w->top = n > 0 ? (int)n - 1 : 0;
+	if ((size_t)w->top + (size_t)rows > ls_wdata_sorted(w->data) &&
+	    ls_wdata_sorted(w->data) < n)
+		resort(w);	/* scrolled past the rows in order */
 	snprintf(t, sizeof(t), "%g", w->interval / 1000.0);
 	snprintf(line, sizeof(line), "lssock --watch  every %ss  %zu socket%s"
 	    "  sort: %s%s%s%.200s%s", t, n, n == 1 ? "" : "s",
@@ -337,7 +350,7 @@ owners_take(struct watch *w, int wait)
 	ls_wdata_set_owners(w->data, w->owner_map);
 	w->owner_map = NULL;
 	if (w->sort_col == LS_W_PROC)
-		ls_wdata_sort(w->data, w->sort_col, w->reverse);
+		resort(w);
 }
 
 /* ---- refreshing ------------------------------------------------------------------------ */
@@ -349,7 +362,7 @@ refresh_data(struct watch *w, struct sk_err *e)
 
 	if (ls_wdata_refresh(w->data, &w->o, e) < 0)
 		return -1;
-	ls_wdata_sort(w->data, w->sort_col, w->reverse);
+	resort(w);
 	w->refreshes++;
 	w->cpu_ms = cpu_now_ms() - t0;
 	return 0;
@@ -500,7 +513,7 @@ key(struct watch *w, int ch, struct sk_err *e)
 	default:
 		return;
 	}
-	ls_wdata_sort(w->data, w->sort_col, w->reverse);
+	resort(w);
 }
 
 static void

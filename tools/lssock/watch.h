@@ -12,6 +12,7 @@ struct sk_err;
 struct sk_owner;
 struct ls_opts;
 struct sk_procmap;
+struct sk_sock;
 
 /* Columns, left to right; also the sort keys. */
 enum { LS_W_NETID, LS_W_STATE, LS_W_RECVQ, LS_W_SENDQ, LS_W_LOCAL,
@@ -42,9 +43,19 @@ void ls_wdata_free(struct ls_wdata *d);
  * are replaced.  -1 with e filled. */
 int ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o,
     struct sk_err *e);
+/* The steps of a refresh, for callers with sockets of their own (tests):
+ * begin drops the rows, add takes one socket (an ls_each_fn; arg is d;
+ * non-zero when out of memory), end computes the rates against the
+ * refresh before as of now_ms.  end returns -1 (errno) on failure. */
+void ls_wdata_begin(struct ls_wdata *d);
+int ls_wdata_add(const struct sk_sock *s, const char *netns, void *arg);
+int ls_wdata_end(struct ls_wdata *d, int64_t now_ms);
 /* Order the rows by column col (numbers largest first, text in order),
- * reversed when reverse is set. */
-void ls_wdata_sort(struct ls_wdata *d, int col, int reverse);
+ * reversed when reverse is set: the first upto of them (all when upto
+ * is at least the count), which is what a screen shows. */
+void ls_wdata_sort(struct ls_wdata *d, int col, int reverse, size_t upto);
+/* How many rows from the first are in order since the last sort. */
+size_t ls_wdata_sorted(const struct ls_wdata *d);
 size_t ls_wdata_count(const struct ls_wdata *d);
 /* Hand over an owner map (freed with d or by the next one). */
 void ls_wdata_set_owners(struct ls_wdata *d, struct sk_procmap *owners);

@@ -44,6 +44,7 @@ struct ls_wdata {
 	int64_t now_ms;
 	struct chunk *arena;	/* UNIX paths and namespace names */
 	struct sk_procmap *owners;
+	size_t sorted;		/* order[0..sorted) is in order */
 	int nomem;
 };
 
@@ -127,8 +128,18 @@ table_reset(struct table *t, size_t n)
 	return 0;
 }
 
-static int
-on_sock(const struct sk_sock *s, const char *netns, void *arg)
+void
+ls_wdata_begin(struct ls_wdata *d)
+{
+	arena_free(d->arena);
+	d->arena = NULL;
+	d->n = 0;
+	d->sorted = 0;
+	d->nomem = 0;
+}
+
+int
+ls_wdata_add(const struct sk_sock *s, const char *netns, void *arg)
 {
 	struct ls_wdata *d = arg;
 	struct ls_wrow *r;
@@ -232,36 +243,39 @@ ls_wdata_owner(const struct ls_wdata *d, const struct ls_wrow *r)
 }
 
 int
-ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o, struct sk_err *e)
+ls_wdata_end(struct ls_wdata *d, int64_t now_ms)
 {
 	size_t i;
 
-	arena_free(d->arena);
-	d->arena = NULL;
-	d->n = 0;
-	d->nomem = 0;
-	if (ls_collect_each(o, SK_SD_EXT_INFO, on_sock, d, e) < 0)
-		goto fail;
 	if (d->nomem) {
-		sk_err_kset(e, SK_ERR_SYSTEM, ENOMEM, "--watch: out of memory");
+		errno = ENOMEM;
 		goto fail;
 	}
-	d->now_ms = sk_now_ms();
-	if (rates(d) < 0) {
-		sk_err_sys(e, "--watch");
+	d->now_ms = now_ms;
+	if (rates(d) < 0)
 		goto fail;
-	}
 	free(d->order);
-	if ((d->order = calloc(d->n ? d->n : 1, sizeof(*d->order))) == NULL) {
-		sk_err_sys(e, "--watch");
+	if ((d->order = calloc(d->n ? d->n : 1, sizeof(*d->order))) == NULL)
 		goto fail;
-	}
 	for (i = 0; i < d->n; i++)
 		d->order[i] = &d->rows[i];
 	return 0;
 fail:
 	d->n = 0;
 	return -1;
+}
+
+int
+ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o, struct sk_err *e)
+{
+	ls_wdata_begin(d);
+	if (ls_collect_each(o, SK_SD_EXT_INFO, ls_wdata_add, d, e) < 0) {
+		d->n = 0;
+		return -1;
+	}
+	if (ls_wdata_end(d, sk_now_ms()) < 0)
+		return sk_err_sys(e, "--watch");
+	return 0;
 }
 
 size_t
@@ -366,16 +380,74 @@ cmp_rows(const void *x, const void *y, void *arg)
 	return k->rev ? -c : c;
 }
 
+static void
+swap(struct ls_wrow **a, struct ls_wrow **b)
+{
+	struct ls_wrow *t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Move the k first rows in order (unsorted among themselves) to the
+ * front of v[0..n): quickselect with a median-of-three pivot, O(n) on
+ * average.  Returns -1 when it keeps picking bad pivots, for the caller
+ * to sort everything instead.
+ */
+static int
+select_first(struct ls_wrow **v, size_t n, size_t k, struct sortkey *key)
+{
+	size_t lo = 0, hi = n, i, j, mid;
+	int rounds = 0;
+
+	while (hi - lo > 16) {
+		if (++rounds > 64)
+			return -1;
+		mid = lo + (hi - lo) / 2;
+		if (cmp_rows(&v[mid], &v[lo], key) < 0)
+			swap(&v[mid], &v[lo]);
+		if (cmp_rows(&v[hi - 1], &v[lo], key) < 0)
+			swap(&v[hi - 1], &v[lo]);
+		if (cmp_rows(&v[hi - 1], &v[mid], key) < 0)
+			swap(&v[hi - 1], &v[mid]);
+		swap(&v[mid], &v[hi - 2]);	/* the pivot */
+		for (i = lo, j = lo; j < hi - 2; j++)
+			if (cmp_rows(&v[j], &v[hi - 2], key) < 0)
+				swap(&v[i++], &v[j]);
+		swap(&v[i], &v[hi - 2]);
+		if (i == k || i + 1 == k)
+			return 0;
+		if (k < i)
+			hi = i;
+		else
+			lo = i + 1;
+	}
+	/* The boundary is in a short stretch left: put it in order. */
+	qsort_r(v + lo, hi - lo, sizeof(*v), cmp_rows, key);
+	return 0;
+}
+
 void
-ls_wdata_sort(struct ls_wdata *d, int col, int reverse)
+ls_wdata_sort(struct ls_wdata *d, int col, int reverse, size_t upto)
 {
 	struct sortkey k = { col, reverse };
-	size_t i;
+	size_t i, n = d->n;
 
 	/* Owners by the map in force now, looked up once per row. */
 	if (col == LS_W_PROC)
 		for (i = 0; i < d->n; i++)
 			d->rows[i].owner = ls_wdata_owner(d, &d->rows[i]);
+	/* Only the rows on screen need their order: at 100k sockets a
+	 * full sort would cost a good part of a refresh. */
+	if (upto < n && select_first(d->order, n, upto, &k) == 0)
+		n = upto;
+	qsort_r(d->order, n, sizeof(*d->order), cmp_rows, &k);
+	d->sorted = n;
+}
 
-	qsort_r(d->order, d->n, sizeof(*d->order), cmp_rows, &k);
+size_t
+ls_wdata_sorted(const struct ls_wdata *d)
+{
+	return d->sorted;
 }
