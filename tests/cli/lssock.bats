@@ -449,6 +449,29 @@ teardown() {
 	[ "$status" -eq 2 ]
 }
 
+@test "lssock --diff --all-netns tells namespaces apart" {
+	need_fixture
+	grep -q ready "$LS_DIR/out2"
+	"$L" --all-netns -tanj >"$BATS_TEST_TMPDIR/snap"
+	run "$L" --all-netns -tan --diff "$BATS_TEST_TMPDIR/snap" sport = :4301
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# Without the second namespace's sockets in the snapshot, its
+	# listener appeared, named by its namespace.
+	grep -v "\"netns\":\"$LS_NS2\"" "$BATS_TEST_TMPDIR/snap" >"$BATS_TEST_TMPDIR/snap1"
+	run "$L" --all-netns -tln --diff "$BATS_TEST_TMPDIR/snap1" sport = :4301
+	[ "$status" -eq 1 ]
+	echo "$output"
+	[ "$(echo "$output" | sed 1d | rows)" = "$LS_NS2 + tcp LISTEN 198.18.$((IDX + 1)).2:4301 0.0.0.0:*" ]
+	# A snapshot of one kind is refused by the other, naming the line.
+	run --separate-stderr "$L" -tan --diff "$BATS_TEST_TMPDIR/snap"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"snap:1: a \"netns\" field: an --all-netns snapshot needs --all-netns" ]]
+	"$L" -tanj >"$BATS_TEST_TMPDIR/plain"
+	run "$L" --all-netns -tan --diff "$BATS_TEST_TMPDIR/plain"
+	[ "$status" -eq 2 ]
+}
+
 # --- --watch under tmux -------------------------------------------------------------
 
 # Two listeners (listeners.py): LO, and HI with Recv-Q 2.
