@@ -35,7 +35,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	local p
-	[ -S "$tmp/tmux" ] && tmux -S "$tmp/tmux" kill-server 2>/dev/null
+	tmux -S "$tmp/tmux" kill-server 2>/dev/null || true
 	exec 9>&- 2>/dev/null || true
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
