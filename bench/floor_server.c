@@ -1,12 +1,19 @@
 /*
  * floor_server — the floor whoisd is measured against: epoll, accept,
  * read one line, write a fixed ~300-byte answer, close.  Nothing else.
- *   floor_server PORTFILE
+ * With THREADS > 1, one such loop per thread, each on its own
+ * SO_REUSEPORT listener on the same port: what the load generator can
+ * drive on this machine when the server side uses every core.
+ *   floor_server PORTFILE [THREADS]
  */
+#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -14,7 +21,10 @@
 
 #include "sockkit/err.h"
 #include "sockkit/listen.h"
+#include "sockkit/num.h"
 #include "bench.h"
+
+#define MAX_THREADS 64
 
 static const char answer[] =
     "There were 1 matches on your request.\r\n\r\n"
@@ -27,17 +37,14 @@ static const char answer[] =
     " Directory Addresses:\r\n\r\n"
     "For more information try 'whois help'.\r\n";
 
-int
-main(int argc, char **argv)
+static void *
+serve(void *arg)
 {
 	struct epoll_event ev, evs[256];
 	char buf[1024];
-	int lfd, ep, n, i, fd;
+	int lfd = (int)(intptr_t)arg, ep, n, i, fd;
 	ssize_t got;
 
-	if (argc != 2)
-		errx(2, "usage: floor_server PORTFILE");
-	lfd = bench_listen(argv[1], 4096);
 	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	ep = epoll_create1(0);
 	ev.events = EPOLLIN;
@@ -62,4 +69,57 @@ main(int argc, char **argv)
 			close(fd);
 		}
 	}
+	return NULL;
+}
+
+/* One more listener on 127.0.0.1 port, in the SO_REUSEPORT group. */
+static int
+listen_port(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd, on = 1;
+
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 4096) == -1)
+		err(3, "listen 127.0.0.1:%d", port);
+	return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t t;
+	const char *errstr;
+	int fds[MAX_THREADS], nthreads = 1, port, i;
+	FILE *f;
+
+	if (argc != 2 && argc != 3)
+		errx(2, "usage: floor_server PORTFILE [THREADS]");
+	if (argc == 3) {
+		nthreads = (int)sk_strtonum(argv[2], 1, MAX_THREADS, &errstr);
+		if (errstr)
+			errx(2, "threads %s: %s", argv[2], errstr);
+	}
+	if (nthreads == 1)
+		serve((void *)(intptr_t)bench_listen(argv[1], 4096));
+	/* The first listener picks the port, the others join it. */
+	fds[0] = listen_port(0);
+	port = sk_local_port(fds[0], NULL);
+	for (i = 1; i < nthreads; i++)
+		fds[i] = listen_port(port);
+	if ((f = fopen(argv[1], "w")) == NULL)
+		err(3, "%s", argv[1]);
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0)
+		err(3, "%s", argv[1]);
+	for (i = 1; i < nthreads; i++)
+		if ((errno = pthread_create(&t, NULL, serve,
+		    (void *)(intptr_t)fds[i])) != 0)
+			err(3, "thread");
+	serve((void *)(intptr_t)fds[0]);
+	return 0;
 }

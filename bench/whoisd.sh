@@ -13,7 +13,10 @@
 # Targets: whoisd >= 0.9x floor; with idle clients >= 0.9x without.
 # Then every core: whoisd with its default one loop per core against the
 # floor (target >= 1.6x on 2 cores) and against itself on --threads 1
-# (p99 no worse), best of RUNS (3), sides alternating.
+# (p99 no worse), best of RUNS (3), sides alternating.  The load
+# generator runs on the same cores, so the floor is also run with one
+# loop per core: that is the most this generator can drive here, and
+# the CPU each side spends per query shows who uses the cores.
 #
 #   make bench   or   bash bench/whoisd.sh
 # Environment: SECS (5), RECORDS (100000), IDLE (10000), RUNS (3).
@@ -68,8 +71,9 @@ start_whoisd() {
 	WPID=$!
 	wait_port "$WPORT"
 }
-start_floor() {
-	"$SK_BENCH/floor_server" "$tmp/fport" &
+start_floor() {	# [threads]
+	rm -f "$tmp/fport"
+	"$SK_BENCH/floor_server" "$tmp/fport" "${1:-1}" &
 	pids+=($!)
 	FPID=$!
 	for i in $(seq 1 100); do [ -s "$tmp/fport" ] && break; sleep 0.05; done
@@ -112,35 +116,60 @@ wait "$FPID" 2>/dev/null || true
 # on the machine hits both.  Targets: >= 1.6x the floor on 2 cores; p99
 # no worse than one thread.
 RUNS=${RUNS:-3}
-echo "every core: $(nproc) cores, best of $RUNS, load $(cut -d' ' -f1-3 /proc/loadavg)"
+N=$(nproc)
+HZ=$(getconf CLK_TCK)
+echo "every core: $N cores, best of $RUNS, load $(cut -d' ' -f1-3 /proc/loadavg)"
 start_whoisd
 MPORT=$WPORT MPID=$WPID
 start_whoisd --threads 1
 SPORT=$WPORT SPID=$WPID
-rm -f "$tmp/fport"
 start_floor
-for p in "$MPORT" "$SPORT" "$FPORT"; do
+F1PORT=$FPORT F1PID=$FPID
+start_floor "$N"
+FNPORT=$FPORT FNPID=$FPID
+for p in "$MPORT" "$SPORT" "$F1PORT" "$FNPORT"; do
 	"$SK_BENCH/whoisd_load" "$p" 64 1 "$query" >/dev/null
 done
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# One run against port $1 served by pid $2: the generator's line plus
+# the CPU the server used meanwhile (srv_cpu_ms, all its threads).
+run() {
+	local t0 out
+	t0=$(ticks "$2")
+	out=$("$SK_BENCH/whoisd_load" "$1" "$c" "$SECS" "$query")
+	echo "$out srv_cpu_ms $(( ($(ticks "$2") - t0) * 1000 / HZ ))"
+}
 best() {	# best-of line by q/s: current best, new line
 	if [ -z "$1" ] || awk -v a="$(qps "$2")" -v b="$(qps "$1")" \
 	    'BEGIN { exit !(a > b) }'; then echo "$2"; else echo "$1"; fi
 }
+field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+# CPU microseconds per query: server + load generator.
+cost() {
+	awk -v q="$(qps "$1")" -v s="$(field "$1" srv_cpu_ms)" \
+	    -v g="$(field "$1" cpu_ms)" -v t="$SECS" 'BEGIN {
+		n = q * t; printf "server %.0f + generator %.0f us", s * 1000 / n, g * 1000 / n }'
+}
 for c in 64 256; do
-	m= s= f=
+	m= s= f= n=
 	for r in $(seq 1 "$RUNS"); do
-		m=$(best "$m" "$("$SK_BENCH/whoisd_load" "$MPORT" "$c" "$SECS" "$query")")
-		f=$(best "$f" "$("$SK_BENCH/whoisd_load" "$FPORT" "$c" "$SECS" "$query")")
-		s=$(best "$s" "$("$SK_BENCH/whoisd_load" "$SPORT" "$c" "$SECS" "$query")")
+		m=$(best "$m" "$(run "$MPORT" "$MPID")")
+		f=$(best "$f" "$(run "$F1PORT" "$F1PID")")
+		s=$(best "$s" "$(run "$SPORT" "$SPID")")
+		n=$(best "$n" "$(run "$FNPORT" "$FNPID")")
 	done
-	echo "  c=$c  whoisd, $(nproc) threads: $m"
+	echo "  c=$c  whoisd, $N threads: $m"
 	echo "  c=$c  whoisd, 1 thread:  $s"
 	echo "  c=$c  floor, 1 thread:   $f"
+	echo "  c=$c  floor, $N threads:  $n"
 	echo "  c=$c  ratio whoisd/floor: $(ratio "$(qps "$m")" "$(qps "$f")") (target >= 1.6 on 2 cores)"
-	echo "  c=$c  p99 ms: $(nproc) threads $(echo "$m" | awk '{ print $6 }'), 1 thread $(echo "$s" | awk '{ print $6 }') (target: no worse)"
+	echo "  c=$c  ceiling: floor $N threads/1 thread $(ratio "$(qps "$n")" "$(qps "$f")") (what this generator can drive here)"
+	echo "  c=$c  ratio whoisd/floor, both $N threads: $(ratio "$(qps "$m")" "$(qps "$n")")"
+	echo "  c=$c  CPU per query: whoisd $N threads $(cost "$m"); floor 1 thread $(cost "$f")"
+	echo "  c=$c  p99 ms: $N threads $(field "$m" p99_ms), 1 thread $(field "$s" p99_ms) (target: no worse)"
 done
-kill "$MPID" "$SPID" "$FPID"
-wait "$MPID" "$SPID" "$FPID" 2>/dev/null || true
+kill "$MPID" "$SPID" "$F1PID" "$FNPID"
+wait "$MPID" "$SPID" "$F1PID" "$FNPID" 2>/dev/null || true
 
 echo "with $IDLE idle connections held open:"
 start_whoisd --max-clients $((IDLE + 1000)) --read-timeout 3600 --timeout 3600

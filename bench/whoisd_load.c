@@ -2,7 +2,9 @@
  * whoisd_load — connection-per-query load generator: C connections in
  * flight, each connects, sends QUERY CRLF, reads to EOF, closes; runs
  * for SECS seconds (bounded), then prints
- *   qps Q p50_ms A p99_ms B errors E
+ *   qps Q p50_ms A p99_ms B errors E cpu_ms C
+ * where C is the CPU time (user + system) this generator used itself: on
+ * a small machine it competes with the server for the same cores.
  *   whoisd_load PORT CONCURRENCY SECS QUERY
  */
 #include <arpa/inet.h>
@@ -78,6 +80,7 @@ main(int argc, char **argv)
 	int conc, secs, i, n;
 	double t0, end;
 	struct slot *slots;
+	struct rusage ru;
 	ssize_t r;
 
 	if (argc != 5)
@@ -132,9 +135,12 @@ restart:
 			start(s);
 		}
 	}
+	getrusage(RUSAGE_SELF, &ru);
 	qsort(lat, nlat, sizeof(lat[0]), cmp);
-	printf("qps %.0f p50_ms %.2f p99_ms %.2f errors %ld\n",
+	printf("qps %.0f p50_ms %.2f p99_ms %.2f errors %ld cpu_ms %.0f\n",
 	    nlat * 1000.0 / (now() - t0), nlat ? lat[nlat / 2] : 0.0,
-	    nlat ? lat[(size_t)(nlat * 0.99)] : 0.0, errors);
+	    nlat ? lat[(size_t)(nlat * 0.99)] : 0.0, errors,
+	    (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
 	return 0;
 }

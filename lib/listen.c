@@ -31,7 +31,7 @@ is_wildcard(const char *host)
 
 static int
 listen_ai(const struct addrinfo *ai, int backlog, int dualstack,
-    struct sk_err *e)
+    int reuseport, struct sk_err *e)
 {
 	char host[SK_ADDRSTRLEN];
 	int fd;
@@ -42,6 +42,9 @@ listen_ai(const struct addrinfo *ai, int backlog, int dualstack,
 		return sk_err_sys(e, "socket");
 	if (sk__setsockopt_int(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1,
 	    e) == -1)
+		goto error;
+	if (reuseport && sk__setsockopt_int(fd, SOL_SOCKET, SO_REUSEPORT,
+	    "SO_REUSEPORT", 1, e) == -1)
 		goto error;
 	/* A listener that should be dual-stack but stays v6-only would
 	 * refuse every IPv4 client in silence: fail instead. */
@@ -65,14 +68,15 @@ error:
 }
 
 /*
- * The one listener behind sk_listen(), sk_listen_af() and sk_listen_udp().
+ * The one listener behind sk_listen(), sk_listen_af(), sk_listen_reuseport()
+ * and sk_listen_udp().
  * The wildcard under AF_UNSPEC is one dual-stack [::] socket, falling back
  * to 0.0.0.0 on kernels booted without IPv6; under one family it is that
  * family's wildcard only.
  */
 static int
 listen_generic(const char *host, const char *service, int family,
-    int socktype, int backlog, struct sk_err *e)
+    int socktype, int backlog, int reuseport, struct sk_err *e)
 {
 	struct addrinfo *res, *ai;
 	struct sk_err local;
@@ -89,7 +93,7 @@ listen_generic(const char *host, const char *service, int family,
 			if (sk_addr_resolve("::", service, AF_INET6, socktype,
 			    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == 0) {
 				fd = listen_ai(res, backlog,
-				    family == AF_UNSPEC, e);
+				    family == AF_UNSPEC, reuseport, e);
 				freeaddrinfo(res);
 				if (fd != -1 || e->code != EAFNOSUPPORT ||
 				    family == AF_INET6)
@@ -101,7 +105,7 @@ listen_generic(const char *host, const char *service, int family,
 		if (sk_addr_resolve("0.0.0.0", service, AF_INET, socktype,
 		    AI_PASSIVE | AI_NUMERICHOST, &res, SK_NEVER, e) == -1)
 			return -1;
-		fd = listen_ai(res, backlog, 0, e);
+		fd = listen_ai(res, backlog, 0, reuseport, e);
 		freeaddrinfo(res);
 		return fd;
 	}
@@ -111,7 +115,7 @@ listen_generic(const char *host, const char *service, int family,
 	    &res, SK_NEVER, e) == -1)
 		return -1;
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-		fd = listen_ai(ai, backlog, 0, e);
+		fd = listen_ai(ai, backlog, 0, reuseport, e);
 	freeaddrinfo(res);
 	return fd;
 }
@@ -120,21 +124,31 @@ int
 sk_listen(const char *host, const char *service, int backlog,
     struct sk_err *e)
 {
-	return listen_generic(host, service, AF_UNSPEC, SOCK_STREAM, backlog, e);
+	return listen_generic(host, service, AF_UNSPEC, SOCK_STREAM, backlog, 0,
+	    e);
 }
 
 int
 sk_listen_af(const char *host, const char *service, int family, int backlog,
     struct sk_err *e)
 {
-	return listen_generic(host, service, family, SOCK_STREAM, backlog, e);
+	return listen_generic(host, service, family, SOCK_STREAM, backlog, 0,
+	    e);
+}
+
+int
+sk_listen_reuseport(const char *host, const char *service, int family,
+    int backlog, struct sk_err *e)
+{
+	return listen_generic(host, service, family, SOCK_STREAM, backlog, 1,
+	    e);
 }
 
 int
 sk_listen_udp(const char *host, const char *service, int family,
     struct sk_err *e)
 {
-	return listen_generic(host, service, family, SOCK_DGRAM, 0, e);
+	return listen_generic(host, service, family, SOCK_DGRAM, 0, 0, e);
 }
 
 int

@@ -26,6 +26,13 @@ int sk_listen(const char *host, const char *service, int backlog,
 int sk_listen_af(const char *host, const char *service, int family,
     int backlog, struct sk_err *e);
 
+/* Same as sk_listen_af(), with SO_REUSEPORT set before bind: several such
+ * sockets of one user share an address and the kernel spreads incoming
+ * connections over them (one listener per serving thread).  Nothing
+ * stops another process of the same user from joining the group. */
+int sk_listen_reuseport(const char *host, const char *service, int family,
+    int backlog, struct sk_err *e);
+
 /* A UDP socket bound to host/service (family as sk_listen_af(); the
  * AF_UNSPEC wildcard is dual-stack), for a server that receives
  * datagrams.  Returns the fd (blocking) or -1, errors as sk_listen(). */

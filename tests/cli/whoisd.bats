@@ -428,6 +428,14 @@ log_of() {
 	run "$W" -f "$DB" -l "127.0.0.1:$PORT"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"127.0.0.1 port $PORT: Address already in use"* ]]
+	# Threads listen with SO_REUSEPORT: a second whoisd must still fail
+	# rather than join their group and take a share of the clients.
+	sk_server_stop whoisd
+	start_whoisd --threads 2
+	run timeout 5 "$W" -f "$DB" -l "127.0.0.1:$PORT" --threads 2
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"127.0.0.1 port $PORT: Address already in use"* ]]
+	[ "$(ss -Htln "sport = :$PORT" | wc -l)" -eq 4 ]
 }
 
 @test "whoisd started as root serves as nobody" {
@@ -623,6 +631,8 @@ wait_serving() {
 	wait_serving
 	[[ "$(log_of)" == *"with 4 threads"* ]]
 	[ "$(ls "/proc/$PID/task" | wc -l)" -eq 4 ]
+	# A listener of its own per thread on each address (v4 and v6).
+	[ "$(ss -Htln "sport = :$PORT" | wc -l)" -eq 8 ]
 	run "$SK_TBIN/wd-burst" 127.0.0.1 "$PORT" reggers 40
 	echo "$output"
 	[ "$output" = "answers 5 errors 35 resets 0 other 0" ]

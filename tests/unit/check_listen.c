@@ -10,6 +10,7 @@
 
 #include "sockkit/connect.h"
 #include "sockkit/err.h"
+#include "sockkit/fd.h"
 #include "sockkit/listen.h"
 #include "unit.h"
 
@@ -98,6 +99,44 @@ START_TEST(listen_port_in_use_names_address_and_port)
 	    port);
 	ck_assert_str_eq(e.msg, want);
 	close(a);
+}
+END_TEST
+
+START_TEST(listen_reuseport_shares_the_port_but_a_plain_listener_is_refused)
+{
+	struct sk_err e;
+	char svc[16];
+	int a, b, c[32], i, got_a = 0, got_b = 0, fd;
+
+	a = sk_listen_reuseport("127.0.0.1", "0", AF_INET, 64, &e);
+	ck_assert_msg(a >= 0, "%s", e.msg);
+	snprintf(svc, sizeof(svc), "%d", sk_local_port(a, NULL));
+	b = sk_listen_reuseport("127.0.0.1", svc, AF_INET, 64, &e);
+	ck_assert_msg(b >= 0, "second listener on port %s: %s", svc, e.msg);
+	ck_assert_int_eq(sk_listen("127.0.0.1", svc, 8, &e), -1);
+	ck_assert_int_eq(e.code, EADDRINUSE);
+	/* 32 connections over two listeners: all on one has odds 2^-31. */
+	for (i = 0; i < 32; i++) {
+		c[i] = sk_tcpopen("127.0.0.1", svc, NULL, &e);
+		ck_assert_msg(c[i] >= 0, "connection %d: %s", i, e.msg);
+	}
+	sk_fd_nonblock(a, 1, NULL);
+	sk_fd_nonblock(b, 1, NULL);
+	while ((fd = accept(a, NULL, NULL)) >= 0) {
+		got_a++;
+		close(fd);
+	}
+	while ((fd = accept(b, NULL, NULL)) >= 0) {
+		got_b++;
+		close(fd);
+	}
+	ck_assert_int_eq(got_a + got_b, 32);
+	ck_assert_msg(got_a > 0 && got_b > 0, "one listener took all: %d, %d",
+	    got_a, got_b);
+	for (i = 0; i < 32; i++)
+		close(c[i]);
+	close(a);
+	close(b);
 }
 END_TEST
 
@@ -257,6 +296,7 @@ listen_suite(void)
 	tcase_add_test(tc, listen_af_wildcard_takes_one_family_only);
 	tcase_add_test(tc, listen_udp_binds_a_datagram_socket);
 	tcase_add_test(tc, listen_port_in_use_names_address_and_port);
+	tcase_add_test(tc, listen_reuseport_shares_the_port_but_a_plain_listener_is_refused);
 	tcase_add_test(tc, listen_unix_replaces_only_stale_socket_files);
 	tcase_add_test(tc, listen_fds_reads_systemd_variables);
 	tcase_add_test(tc, listen_fds_ignores_other_pid_and_rejects_junk);

@@ -82,26 +82,50 @@ number(const char *what, const char *s, long long min, long long max)
 	return v;
 }
 
+static void
+listen_failed(const char *addr, const struct sk_err *e)
+{
+	errx(sk_err_exitcode(e), "listen %s: %s", addr, e->msg);
+}
+
 /* Listen on every -l address; "[addr]:port", "addr:port", ":port" or
- * "port".  Exits with a message naming the address on failure. */
+ * "port".  With several threads, each gets a listener of its own on each
+ * address (SO_REUSEPORT, thread k's at fds[k * nlisten]), so that no
+ * thread wakes for a connection another takes.  A plain listener tried
+ * first shows that no other program has the port: a second whoisd must
+ * fail to start, not quietly take a share of the clients.  Exits with a
+ * message naming the address on failure. */
 static int
 open_listeners(const struct whoisd_cfg *cfg, int *fds)
 {
 	char host[SK_HOSTLEN], serv[SK_SERVLEN];
 	struct sk_err e;
-	int i;
+	int i, k, fd, n = cfg->nlisten;
 
-	for (i = 0; i < cfg->nlisten; i++) {
+	for (i = 0; i < n; i++) {
 		if (sk_addr_split(cfg->listen[i], 0, host, serv, &e) == -1)
 			errx(WHOISD_EXIT_USAGE, "listen %s: %s", cfg->listen[i], e.msg);
 		if (*serv == '\0')
 			errx(WHOISD_EXIT_USAGE, "listen %s: no port", cfg->listen[i]);
-		fds[i] = sk_listen(host, serv, 1024, &e);
-		if (fds[i] == -1)
-			errx(sk_err_exitcode(&e), "listen %s: %s", cfg->listen[i],
-			    e.msg);
+		if (cfg->threads == 1 || strcmp(serv, "0") != 0) {
+			if ((fd = sk_listen(host, serv, 1024, &e)) == -1)
+				listen_failed(cfg->listen[i], &e);
+			if (cfg->threads == 1) {
+				fds[i] = fd;
+				continue;
+			}
+			close(fd);
+		}
+		for (k = 0; k < cfg->threads; k++) {
+			fd = sk_listen_reuseport(host, serv, AF_UNSPEC, 1024, &e);
+			if (fd == -1)
+				listen_failed(cfg->listen[i], &e);
+			fds[k * n + i] = fd;
+			/* Port 0: the others join the port the first got. */
+			snprintf(serv, sizeof(serv), "%d", sk_local_port(fd, NULL));
+		}
 	}
-	return cfg->nlisten;
+	return n;
 }
 
 /* path made absolute against the current directory (the file need not
@@ -135,9 +159,10 @@ main(int argc, char **argv)
 		.user = "nobody",
 	};
 	static struct whoisd w;
+	static int fds[WHOISD_MAX_LISTEN * WHOISD_MAX_THREADS];
 	struct sk_listen_fd act[WHOISD_MAX_LISTEN];
 	struct sk_err e;
-	int c, fds[WHOISD_MAX_LISTEN], nfds = 0, inetd = 0, opt_inetd = 0, i, rc;
+	int c, nfds = 0, inetd = 0, opt_inetd = 0, i, rc, own = 0;
 	int pidfd = -1;
 
 	while ((c = getopt_long(argc, argv, "DP:Vf:hl:u:", longopts, NULL)) != -1) {
@@ -281,7 +306,10 @@ main(int argc, char **argv)
 	} else if (cfg.nlisten > 0 || cfg.daemonize) {
 		if (cfg.nlisten == 0)
 			cfg.listen[cfg.nlisten++] = "[::]:43";
+		/* Up to 16 addresses times 64 threads of listeners. */
+		wd_sys_raise_nofile();
 		nfds = open_listeners(&cfg, fds);
+		own = cfg.threads > 1;
 	} else {
 		inetd = 1;
 	}
@@ -311,7 +339,7 @@ main(int argc, char **argv)
 	}
 	if (inetd)
 		return wd_serve_inetd(&w, 0, 1);
-	rc = wd_serve_loop(&w, fds, nfds);
+	rc = wd_serve_loop(&w, fds, nfds, own);
 	if (pidfd >= 0)
 		wd_sys_pidfile_remove(cfg.pidfile, pidfd);
 	return rc;

@@ -1,7 +1,9 @@
 /*
  * Standalone whoisd on every core: one worker (event loop) per thread,
- * all watching the same listening sockets and answering from the same
- * directory.  Worker 0 runs on the main thread and owns the signals:
+ * each accepting on listeners of its own (SO_REUSEPORT: the kernel
+ * spreads connections, no thread wakes for another's) or, for sockets
+ * handed over by systemd, all watching the same ones; all answer from
+ * the same directory.  Worker 0 runs on the main thread and owns the signals:
  * SIGHUP starts a loader thread that builds the new directory while every
  * worker keeps answering from the old one; the result is posted back to
  * worker 0, which hands it to each worker (sk_loop_post) — the old one is
@@ -173,7 +175,7 @@ local_names(const int *fds, int nfds, char *buf, size_t len)
 }
 
 int
-wd_serve_loop(struct whoisd *w, const int *fds, int nfds)
+wd_serve_loop(struct whoisd *w, const int *fds, int nfds, int own)
 {
 	const struct whoisd_cfg *cfg = w->cfg;
 	static struct wd_pool p;
@@ -182,21 +184,22 @@ wd_serve_loop(struct whoisd *w, const int *fds, int nfds)
 	int i, rc = 0, started = 0;
 
 	p.w = w;
-	p.lfds = fds;
-	p.nl = nfds;
 	p.nworkers = cfg->threads;
+	p.shared = !own;
 	atomic_init(&p.watching, p.nworkers);
 	pthread_mutex_init(&p.lim_lock, NULL);
 	p.lim = wd_limits_new(cfg->per_ip, cfg->rate, cfg->burst, &e);
 	if (p.lim == NULL)
 		goto fail;
-	for (i = 0; i < nfds; i++)
+	for (i = 0; i < (own ? nfds * p.nworkers : nfds); i++)
 		if (sk_fd_nonblock(fds[i], 1, &e) == -1)
 			goto fail;
 	/* Every worker holds a reference to the directory loaded at start. */
 	atomic_store(&w->dir->refs, p.nworkers);
 	for (i = 0; i < p.nworkers; i++) {
 		p.wk[i].dir = w->dir;
+		p.wk[i].lfds = own ? fds + i * nfds : fds;
+		p.wk[i].nl = nfds;
 		if (wd_worker_init(&p.wk[i], &p, &e) == -1)
 			goto fail;
 	}

@@ -415,8 +415,8 @@ listen_all(struct wd_worker *s, int on)
 {
 	int i;
 
-	for (i = 0; i < s->p->nl; i++)
-		sk_loop_mask(s->loop, s->p->lfds[i], on ? SK_READ : 0, NULL);
+	for (i = 0; i < s->nl; i++)
+		sk_loop_mask(s->loop, s->lfds[i], on ? SK_READ : 0, NULL);
 	s->listening = on;
 }
 
@@ -443,14 +443,15 @@ wd_worker_drain(struct sk_loop *l, void *arg)
 	if (s->draining)
 		return;
 	s->draining = 1;
-	for (i = 0; i < p->nl; i++)
-		sk_loop_unwatch(l, p->lfds[i]);
+	for (i = 0; i < s->nl; i++)
+		sk_loop_unwatch(l, s->lfds[i]);
 	s->listening = 0;
-	/* The last worker to let go of the listeners closes them: no loop
-	 * may still hold an fd number the kernel could hand out again. */
-	if (atomic_fetch_sub(&p->watching, 1) == 1)
-		for (i = 0; i < p->nl; i++)
-			close(p->lfds[i]);
+	/* Shared listeners are closed by the last worker to let go of them:
+	 * no loop may still hold an fd number the kernel could hand out
+	 * again.  A worker's own listeners are its own to close. */
+	if (!p->shared || atomic_fetch_sub(&p->watching, 1) == 1)
+		for (i = 0; i < s->nl; i++)
+			close(s->lfds[i]);
 	if (s->nconns + s->nrefusing == 0)
 		sk_loop_stop(l);
 	else
@@ -480,13 +481,14 @@ wd_worker_init(struct wd_worker *s, struct wd_pool *p, struct sk_err *e)
 	s->p = p;
 	s->w = p->w;
 	s->spare = -1;
-	s->accept_batch = p->nworkers > 1 ? ACCEPT_BATCH_SHARED : ACCEPT_BATCH;
+	s->accept_batch = p->shared && p->nworkers > 1 ? ACCEPT_BATCH_SHARED :
+	    ACCEPT_BATCH;
 	s->loop = sk_loop_new(cfg->max_clients / p->nworkers + 64, e);
 	if (s->loop == NULL)
 		return -1;
 	s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < p->nl; i++)
-		if (sk_loop_watch(s->loop, p->lfds[i], SK_READ, on_accept, s,
+	for (i = 0; i < s->nl; i++)
+		if (sk_loop_watch(s->loop, s->lfds[i], SK_READ, on_accept, s,
 		    e) == -1)
 			return -1;
 	s->listening = 1;

@@ -1,7 +1,8 @@
 /*
  * whoisd/server.h — standalone serving, private to server.c and pool.c:
- * one event loop per serving thread ("worker"), all watching the same
- * listening sockets and answering from the same directory.
+ * one event loop per serving thread ("worker"), each on listeners of its
+ * own (SO_REUSEPORT) or all on the same ones (socket activation), all
+ * answering from the same directory.
  */
 #ifndef WHOISD_SERVER_H
 #define WHOISD_SERVER_H
@@ -22,6 +23,8 @@ struct wd_worker {
 	int started;			/* tid is a thread to join */
 	struct wd_dir *dir;		/* what this worker answers from */
 	_Atomic(struct wd_dir *) next_dir;	/* posted by a reload */
+	const int *lfds;		/* the listeners this worker accepts on */
+	int nl;
 	int listening;
 	int draining;
 	int spare;			/* reserve fd for shedding under EMFILE */
@@ -35,12 +38,11 @@ struct wd_worker {
  * table under one lock (lim_lock); the client count is an atomic. */
 struct wd_pool {
 	struct whoisd *w;
-	const int *lfds;
-	int nl;
+	int shared;			/* every worker on the same listeners */
 	pthread_mutex_t lim_lock;
 	struct wd_limits *lim;
 	atomic_int nconns;		/* clients served now, all workers */
-	atomic_int watching;		/* workers still watching lfds */
+	atomic_int watching;		/* shared: workers still on them */
 	int nworkers;
 	struct wd_worker wk[WHOISD_MAX_THREADS];
 	/* Reload: worker 0's thread only, but for the loader thread's

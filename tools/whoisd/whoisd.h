@@ -125,8 +125,11 @@ int wd_serve_inetd(struct whoisd *w, int in, int out);
  * gets e on stderr.  Returns the exit code. */
 int wd_inetd_broken(struct whoisd *w, int in, int out, const struct sk_err *e);
 
-/* server.c: serve the listening fds until SIGTERM/SIGINT. */
-int wd_serve_loop(struct whoisd *w, const int *fds, int nfds);
+/* pool.c: serve until SIGTERM/SIGINT.  With own, fds holds nfds
+ * listeners for each of cfg->threads workers (worker k's are fds[k * nfds]
+ * on, SO_REUSEPORT siblings of worker 0's); else all workers watch the
+ * same nfds fds. */
+int wd_serve_loop(struct whoisd *w, const int *fds, int nfds, int own);
 
 /* sys.c */
 int wd_sys_drop_privileges(const char *user, struct sk_err *e);
