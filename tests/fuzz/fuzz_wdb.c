@@ -38,7 +38,7 @@ same_as_stream(const struct wd_db *m, const char *msg, const uint8_t *data,
 		close(fd);
 		return;
 	}
-	d = wd_db__load_fd(fd, maxread, "f.db", o, &e);
+	d = wd_db__load_fd(fd, maxread, 1, "f.db", o, &e);
 	close(fd);
 	if (m == NULL) {
 		assert(d == NULL);

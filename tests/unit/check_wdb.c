@@ -234,6 +234,11 @@ mixed(size_t n, size_t *len)
 			    "e%zu@example.org,\n   more%zu  \n", i, i % 5);
 		if (i % 7 == 0)
 			l += (size_t)sprintf(s + l, ".Login: login%zu\n", i);
+		/* Attribute names that only the last third uses: a split
+		 * load must intern them after the first half's. */
+		if (i >= n / 3 * 2)
+			l += (size_t)sprintf(s + l, "Late%zu Name: l%zu\n",
+			    i % 5, i);
 		l += (size_t)sprintf(s + l, "Room: NSC %zu\n%s", i,
 		    i % 11 == 0 ? " \t \n" : "\n");
 	}
@@ -344,7 +349,7 @@ load_pipe(const char *text, size_t len, struct sk_err *e)
 	ck_assert_int_eq(pipe(p), 0);
 	f.fd = p[1];
 	ck_assert_int_eq(pthread_create(&t, NULL, feed, &f), 0);
-	db = wd_db__load_fd(p[0], 0, "t.db", NULL, e);
+	db = wd_db__load_fd(p[0], 0, 0, "t.db", NULL, e);
 	/* A failed load stops reading: unblock the writer. */
 	close(p[0]);
 	pthread_join(t, NULL);
@@ -352,6 +357,11 @@ load_pipe(const char *text, size_t len, struct sk_err *e)
 }
 
 static const size_t reads[] = { 1, 2, 3, 7, 4095, 4096, 4097, 4099, 65536, 0 };
+
+/* Whole (no file is this large), or in two halves on two threads
+ * wherever the file has a blank line past its middle. */
+static const uint64_t splits[] = { UINT64_MAX, 1 };
+#define NSPLITS (sizeof(splits) / sizeof(splits[0]))
 
 START_TEST(wd_db_file_pipe_and_memory_loads_agree)
 {
@@ -371,12 +381,14 @@ START_TEST(wd_db_file_pipe_and_memory_loads_agree)
 	same_db(m, d, "pipe");
 	wd_db_free(d);
 	fd = file_with(text, len);
-	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		if (n > 1000 && reads[i] < 4095)
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]) * NSPLITS; i++) {
+		if (n > 1000 && reads[i / NSPLITS] < 4095)
 			continue;	/* byte-sized reads of 8 MB: slow */
 		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-		snprintf(how, sizeof(how), "file, reads of %zu", reads[i]);
-		d = wd_db__load_fd(fd, reads[i], "t.db", NULL, &e);
+		snprintf(how, sizeof(how), "file, reads of %zu%s",
+		    reads[i / NSPLITS], i % NSPLITS ? ", split" : "");
+		d = wd_db__load_fd(fd, reads[i / NSPLITS], splits[i % NSPLITS],
+		    "t.db", NULL, &e);
 		ck_assert_msg(d != NULL, "%s: %s", how, e.msg);
 		same_db(m, d, how);
 		wd_db_free(d);
@@ -397,18 +409,57 @@ START_TEST(wd_db_stream_reports_errors_like_memory_load)
 	int fd = file_with(bad[_i].text, len);
 
 	m = wd_db_load_mem(bad[_i].text, len, "t.db", NULL, &em);
-	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]) * NSPLITS; i++) {
 		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-		d = wd_db__load_fd(fd, reads[i], "t.db", NULL, &ef);
+		d = wd_db__load_fd(fd, reads[i / NSPLITS], splits[i % NSPLITS],
+		    "t.db", NULL, &ef);
 		ck_assert_msg((m == NULL) == (d == NULL), "case %d, reads of "
-		    "%zu", _i, reads[i]);
+		    "%zu, split %d", _i, reads[i / NSPLITS], (int)(i % NSPLITS));
 		if (m == NULL)
 			ck_assert_msg(strcmp(em.msg, ef.msg) == 0, "case %d, "
-			    "reads of %zu: %s", _i, reads[i], ef.msg);
+			    "reads of %zu, split %d: %s", _i, reads[i / NSPLITS],
+			    (int)(i % NSPLITS), ef.msg);
 		wd_db_free(d);
 	}
 	wd_db_free(m);
 	close(fd);
+}
+END_TEST
+
+/* Split in two halves, a load still reports the file's first error, with
+ * its line counted from the top, whichever half it is in. */
+START_TEST(wd_db_split_load_reports_first_error_with_its_line)
+{
+	static const struct {
+		size_t bad1, bad2;	/* records before each bad line */
+		const char *msg;
+	} cases[] = {
+		{ 900, 0, "t.db:3601: missing ':' after the attribute name" },
+		{ 100, 900, "t.db:401: missing ':' after the attribute name" },
+		{ 999, 0, "t.db:3997: missing ':' after the attribute name" },
+	};
+	const char *rec = "A: b\nC: d\nE: f\n\n";
+	char *s = malloc(1000 * strlen(rec) + 64);
+	struct sk_err e;
+	struct wd_db *d;
+	size_t len, i, c;
+	int fd;
+
+	ck_assert_ptr_nonnull(s);
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (i = len = 0; i < 1000; i++) {
+			if (i == cases[c].bad1 || (cases[c].bad2 > 0 &&
+			    i == cases[c].bad2))
+				len += (size_t)sprintf(s + len, "oops\n");
+			len += (size_t)sprintf(s + len, "%s", rec);
+		}
+		fd = file_with(s, len);
+		d = wd_db__load_fd(fd, 0, 1, "t.db", NULL, &e);
+		ck_assert_msg(d == NULL, "case %zu: loaded", c);
+		ck_assert_str_eq(e.msg, cases[c].msg);
+		close(fd);
+	}
+	free(s);
 }
 END_TEST
 
@@ -444,7 +495,8 @@ START_TEST(wd_db_stream_finds_overlong_line_at_any_read_size)
 		fd = file_with(s, len);
 		for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 			ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-			d = wd_db__load_fd(fd, reads[i], "t.db", NULL, &e);
+			d = wd_db__load_fd(fd, reads[i], i % NSPLITS ? 1 :
+			    UINT64_MAX, "t.db", NULL, &e);
 			if (lines[c].msg == NULL) {
 				ck_assert_msg(d != NULL, "case %zu, reads of "
 				    "%zu: %s", c, reads[i], e.msg);
@@ -781,6 +833,7 @@ wdb_suite(void)
 	tcase_add_loop_test(tc, wd_db_file_pipe_and_memory_loads_agree, 0, 2);
 	tcase_add_loop_test(tc, wd_db_stream_reports_errors_like_memory_load, 0,
 	    sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, wd_db_split_load_reports_first_error_with_its_line);
 	tcase_add_test(tc, wd_db_stream_finds_overlong_line_at_any_read_size);
 	tcase_add_test(tc, wd_db_answers_survive_file_truncated_after_load);
 	tcase_add_test(tc, wd_db_load_refuses_directory_as_bad_input);

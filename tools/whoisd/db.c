@@ -10,9 +10,16 @@
  * keeps the page cache out of the daemon's resident size, and on virtual
  * machines copying through a cache-resident buffer is faster than
  * faulting in the file's pages one by one.
+ *
+ * A large file is parsed as two halves on two threads, split after a
+ * blank line (where a record always ends, so the second half starts in
+ * the state the whole-file parse would be in).  Each half writes its
+ * values into its own end of the one values array; the second half's
+ * records, fields and attribute names are then appended to the first's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,11 +34,19 @@ struct parse {
 	unsigned long line;
 	struct sk_err *e;
 	int inrec;
+	uint32_t bufmax;	/* > 0: values must fit, buf never moves */
 	uint16_t pred[WD_DB_FIELDS_MAX];	/* attribute seen at each position */
 };
 
 /* Bytes read per read(2): the buffer stays in cache while it is parsed. */
 #define CHUNK	(256u << 10)
+
+/* Files from this size on are parsed on two threads. */
+#define SPLIT_MIN	((uint64_t)8 << 20)
+/* Look this far past the middle for a blank line to split at, this much
+ * at a time. */
+#define SPLIT_LOOK	(1u << 20)
+#define SPLIT_STEP	(64u << 10)
 
 static int
 isws(unsigned char c)
@@ -247,9 +262,12 @@ static int
 reserve(struct parse *ps, size_t n)
 {
 	struct wd_db *db = ps->db;
-	char *b = wd_db__grow(db->buf, &db->bufcap, (uint64_t)db->buflen + n,
-	    1);
+	char *b;
 
+	/* A half of a split load has exactly the room its lines took. */
+	if (ps->bufmax > 0 && (uint64_t)db->buflen + n > ps->bufmax)
+		return nomem(ps);
+	b = wd_db__grow(db->buf, &db->bufcap, (uint64_t)db->buflen + n, 1);
 	if (b == NULL)
 		return nomem(ps);
 	db->buf = b;
@@ -452,13 +470,14 @@ wd_db_load_mem(const char *buf, size_t len, const char *name,
 	return load_finish(&ps, parse_lines(&ps, buf, len, 1) < 0 ? -1 : 0);
 }
 
-struct wd_db *
-wd_db__load_fd(int fd, size_t maxread, const char *name,
-    const struct wd_db_opts *o, struct sk_err *e)
+/* Parse what fd holds: with off >= 0, the len bytes from off (pread(2);
+ * fewer if the file ends first), else everything to EOF (read(2)), len
+ * then being the size expected (0: unknown).  At most maxread bytes per
+ * call (0: the buffer's size).  0, or -1 with ps->e filled. */
+static int
+feed(struct parse *ps, int fd, off_t off, uint64_t len, size_t maxread)
 {
-	struct parse ps;
-	struct stat st;
-	uint64_t size = 0, total = 0;
+	uint64_t total = 0;
 	uint32_t bcap = 0;
 	size_t have = 0, room, chunk;
 	long long used;
@@ -466,34 +485,38 @@ wd_db__load_fd(int fd, size_t maxread, const char *name,
 	ssize_t n;
 	int rc = -1;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		size = (uint64_t)st.st_size;
-	if (load_start(&ps, size, name, o, e) < 0)
-		goto end;
 	/* A line may straddle two reads: the buffer holds one read plus the
 	 * longest line carried over from the read before.  A small file
 	 * needs no more than its size. */
-	chunk = size > 0 && size < CHUNK ? (size_t)size + 1 : CHUNK;
+	chunk = len > 0 && len < CHUNK ? (size_t)len + 1 : CHUNK;
 	if ((b = wd_db__grow(NULL, &bcap, chunk + WD_DB_LINE_MAX + 2, 1)) == NULL) {
-		nomem(&ps);
+		nomem(ps);
 		goto end;
 	}
 	for (;;) {
 		room = maxread > 0 && maxread < chunk ? maxread : chunk;
-		if ((n = read(fd, b + have, room)) < 0) {
+		if (off >= 0 && room > len - total)
+			room = (size_t)(len - total);
+		if (off >= 0)
+			n = room > 0 ? pread(fd, b + have, room,
+			    off + (off_t)total) : 0;
+		else
+			n = read(fd, b + have, room);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			sk_err_sys(e, "%s", name);
-			if (e != NULL && errno == EACCES)
-				e->kind = SK_ERR_INPUT;
+			sk_err_sys(ps->e, "%s", ps->name);
+			if (ps->e != NULL && errno == EACCES)
+				ps->e->kind = SK_ERR_INPUT;
 			goto end;
 		}
 		if ((total += (uint64_t)n) > WD_DB_SIZE_MAX) {
-			sk_err_set(e, EFBIG, "%s: larger than 4 GiB", name);
+			sk_err_set(ps->e, EFBIG, "%s: larger than 4 GiB",
+			    ps->name);
 			goto end;
 		}
 		have += (size_t)n;
-		if ((used = parse_lines(&ps, b, have, n == 0)) < 0)
+		if ((used = parse_lines(ps, b, have, n == 0)) < 0)
 			goto end;
 		have -= (size_t)used;
 		memmove(b, b + used, have);
@@ -501,14 +524,229 @@ wd_db__load_fd(int fd, size_t maxread, const char *name,
 			break;
 		/* Not even a CR can bring this line back under the limit. */
 		if (have > WD_DB_LINE_MAX + 1) {
-			ps.line++;
-			perr(&ps, "line longer than 4096 bytes");
+			ps->line++;
+			perr(ps, "line longer than 4096 bytes");
 			goto end;
 		}
 	}
 	rc = 0;
 end:
 	wd_db__release(b, bcap, 1);
+	return rc;
+}
+
+/* Is s[0..n) a blank line as parse_lines() sees it: one CR dropped from
+ * the end, then only spaces and tabs? */
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n && isws((unsigned char)s[i]); i++)
+		;
+	return i == n;
+}
+
+/* Where to split a file of size bytes: the offset just after the first
+ * blank line past the middle, or 0 when there is none near it. */
+static uint64_t
+split_point(int fd, uint64_t size)
+{
+	uint64_t from = size / 2, line;
+	char *w = malloc(SPLIT_STEP);
+	const char *p, *nl, *end;
+	ssize_t n;
+
+	if (w == NULL)
+		return 0;
+	/* Lines start after a newline: the first one seen may be cut. */
+	for (line = UINT64_MAX; from < size && from < size / 2 + SPLIT_LOOK;
+	    from += (uint64_t)n) {
+		if ((n = pread(fd, w, SPLIT_STEP, (off_t)from)) <= 0)
+			break;
+		end = w + n;
+		for (p = w; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL;
+		    p = nl + 1) {
+			/* [line, nl]; one begun in an earlier window is
+			 * passed over. */
+			if (line != UINT64_MAX && line >= from &&
+			    blank(p, (size_t)(nl - p))) {
+				from += (uint64_t)(nl + 1 - w);
+				free(w);
+				return from < size ? from : 0;
+			}
+			line = from + (uint64_t)(nl + 1 - w);
+		}
+	}
+	free(w);
+	return 0;
+}
+
+/* The second half: its own parse state and arrays; its values go into
+ * the shared values array from offset boff on. */
+struct half {
+	struct parse ps;
+	struct sk_err e;
+	struct wd_db db;
+	int fd;
+	uint64_t off, len;
+	size_t maxread;
+	int rc;
+};
+
+static void *
+half_run(void *arg)
+{
+	struct half *h = arg;
+
+	h->rc = feed(&h->ps, h->fd, (off_t)h->off, h->len, h->maxread);
+	return NULL;
+}
+
+/* Append the second half's records to the first's (ps): its attribute
+ * names interned again, its fields and records renumbered.  0, or -1. */
+static int
+merge(struct parse *ps, struct half *h, uint32_t boff)
+{
+	struct wd_db *db = ps->db, *d = &h->db;
+	struct fld *f;
+	struct rec *r;
+	uint16_t *map;
+	uint32_t i;
+	long a;
+	int rc = -1;
+
+	if ((map = calloc(d->nattrs + 1, sizeof(*map))) == NULL)
+		return nomem(ps);
+	for (i = 0; i < d->nattrs; i++) {
+		if ((a = attr_intern(ps, d->attrs[i].name, d->attrs[i].len)) < 0)
+			goto end;
+		map[i] = (uint16_t)a;
+	}
+	f = wd_db__grow(db->flds, &db->fldcap, (uint64_t)db->nflds + d->nflds,
+	    sizeof(*f));
+	if (f == NULL) {
+		nomem(ps);
+		goto end;
+	}
+	db->flds = f;
+	r = wd_db__grow(db->recs, &db->reccap, (uint64_t)db->nrec + d->nrec + 2,
+	    sizeof(*r));
+	if (r == NULL) {
+		nomem(ps);
+		goto end;
+	}
+	db->recs = r;
+	for (i = 0; i < d->nflds; i++) {
+		f[db->nflds + i].attr = map[d->flds[i].attr];
+		f[db->nflds + i].len = d->flds[i].len;
+	}
+	for (i = 0; i < d->nrec; i++) {
+		r[db->nrec + i].fld = d->recs[i].fld + db->nflds;
+		r[db->nrec + i].off = d->recs[i].off + boff;
+	}
+	db->nflds += d->nflds;
+	db->nrec += d->nrec;
+	db->buflen = boff + d->buflen;
+	db->nindexed += d->nindexed;
+	rc = 0;
+end:
+	free(map);
+	return rc;
+}
+
+static void
+half_free(struct half *h)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->db.nattrs; i++)
+		free(h->db.attrs[i].name);
+	wd_db__release(h->db.attrs, h->db.attrcap, sizeof(*h->db.attrs));
+	free(h->db.amap);
+	wd_db__release(h->db.flds, h->db.fldcap, sizeof(*h->db.flds));
+	wd_db__release(h->db.recs, h->db.reccap, sizeof(*h->db.recs));
+}
+
+/* Parse a file of size bytes as [0, at) here and [at, size) on a second
+ * thread.  1: done (rc in *rc); 0: not split, parse it whole instead. */
+static int
+load_split(struct parse *ps, int fd, uint64_t size, uint64_t at,
+    size_t maxread, int *rc)
+{
+	struct half *h;
+	pthread_t t;
+
+	if (ps->db->buf == NULL || ps->db->bufcap < size ||
+	    (h = calloc(1, sizeof(*h))) == NULL)
+		return 0;
+	h->ps.db = &h->db;
+	h->ps.name = ps->name;
+	h->ps.index = ps->index;
+	h->ps.e = &h->e;
+	h->ps.bufmax = (uint32_t)(size - at);
+	h->db.buf = ps->db->buf + at;
+	h->db.bufcap = h->ps.bufmax;
+	/* Sized as load_start() does; NULL just means growing later. */
+	h->db.flds = wd_db__grow(NULL, &h->db.fldcap, (size - at) / 16 + 1,
+	    sizeof(*h->db.flds));
+	h->db.recs = wd_db__grow(NULL, &h->db.reccap, (size - at) / 128 + 2,
+	    sizeof(*h->db.recs));
+	h->fd = fd;
+	h->off = at;
+	h->len = size - at;
+	h->maxread = maxread;
+	if (pthread_create(&t, NULL, half_run, h) != 0) {
+		free(h);
+		return 0;
+	}
+	ps->bufmax = (uint32_t)at;
+	*rc = feed(ps, fd, 0, at, maxread);
+	pthread_join(t, NULL);
+	ps->bufmax = 0;
+	/* An error in the first half is the file's first: report it.  One
+	 * in the second half needs its line counted from the top, and one
+	 * in the merge is rare: parse the file whole to say it right. */
+	if (*rc == 0 && (h->rc < 0 || merge(ps, h, (uint32_t)at) < 0)) {
+		half_free(h);
+		free(h);
+		return 0;
+	}
+	half_free(h);
+	free(h);
+	return 1;
+}
+
+struct wd_db *
+wd_db__load_fd(int fd, size_t maxread, uint64_t split, const char *name,
+    const struct wd_db_opts *o, struct sk_err *e)
+{
+	struct parse ps;
+	struct stat st;
+	uint64_t size = 0, at = 0;
+	int rc = -1;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size;
+	if (load_start(&ps, size, name, o, e) < 0)
+		return load_finish(&ps, -1);
+	if (split == 0)
+		split = SPLIT_MIN;
+	if (size > 0 && size >= split && lseek(fd, 0, SEEK_CUR) == 0)
+		at = split_point(fd, size);
+	if (at > 0 && load_split(&ps, fd, size, at, maxread, &rc))
+		return load_finish(&ps, rc);
+	if (at > 0) {
+		/* Start again from nothing. */
+		wd_db_free(ps.db);
+		if (load_start(&ps, size, name, o, e) < 0)
+			return load_finish(&ps, -1);
+		rc = feed(&ps, fd, 0, UINT64_MAX, maxread);
+	} else {
+		rc = feed(&ps, fd, -1, size, maxread);
+	}
 	return load_finish(&ps, rc);
 }
 
@@ -526,7 +764,7 @@ wd_db_load(const char *path, const struct wd_db_opts *o, struct sk_err *e)
 			e->kind = SK_ERR_INPUT;
 		return NULL;
 	}
-	db = wd_db__load_fd(fd, 0, path, o, e);
+	db = wd_db__load_fd(fd, 0, 0, path, o, e);
 	close(fd);
 	return db;
 }

@@ -94,10 +94,13 @@ void wd_db__release(void *p, uint32_t cap, size_t size);
 /* ---- loading (db.c) -------------------------------------------------------- */
 
 /* Load from fd, reading at most maxread bytes per read(2) (0: no limit
- * beyond the buffer); name is for messages.  wd_db_load() is this with
- * maxread 0; tests use small reads to put every line on a boundary. */
-struct wd_db *wd_db__load_fd(int fd, size_t maxread, const char *name,
-    const struct wd_db_opts *o, struct sk_err *e);
+ * beyond the buffer); name is for messages.  A regular file of split
+ * bytes or more (0: 8 MiB) read from its start is parsed as two halves
+ * on two threads.  wd_db_load() is this with maxread and split 0; tests
+ * use small reads to put every line on a boundary, and split 1 to split
+ * small files. */
+struct wd_db *wd_db__load_fd(int fd, size_t maxread, uint64_t split,
+    const char *name, const struct wd_db_opts *o, struct sk_err *e);
 
 /* ---- the index (db_index.c) ------------------------------------------------ */
 
