@@ -284,6 +284,21 @@ sk__host_str(const struct sockaddr *sa, char *buf, size_t len)
 	return ntop(sa, 0, buf, len);
 }
 
+const char *
+sk__addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[SK_ADDRSTRLEN];
+	int port = sk_addr_port(sa);
+
+	sk__host_str(sa, host, sizeof(host));
+	if (port < 0)
+		snprintf(buf, len, "%s", host);
+	else
+		snprintf(buf, len, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+		    host, port);
+	return buf;
+}
+
 char *
 sk_addr_ntop(const struct sockaddr *sa, char *buf, size_t len)
 {

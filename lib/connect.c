@@ -3,12 +3,12 @@
  * RFC 8305-style, bounded by one deadline.  See sockkit/connect.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -18,14 +18,15 @@
 #include "sockkit/connect.h"
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
+#include "sockkit/fd.h"
 #include "internal.h"
-
-/* More addresses than this are not worth racing; getaddrinfo rarely
- * returns more than a dozen. */
-#define MAX_ADDRS 64
 
 /* What a NULL struct sk_connect_opts means: defaults, no deadline. */
 static const struct sk_connect_opts default_opts = SK_CONNECT_OPTS_INIT;
+
+/* Lists this long race in arrays inside struct race; longer ones get
+ * arrays as long as they are, so no address is ever left out. */
+#define SMALL 8
 
 struct attempt {
 	const struct addrinfo *ai;
@@ -35,13 +36,19 @@ struct attempt {
 struct race {
 	const struct sk_connect_opts *o;
 	int64_t t0, deadline;
-	const struct addrinfo *order[MAX_ADDRS];
-	int naddr, next;
-	struct attempt live[MAX_ADDRS];
-	int nlive;
+	const struct addrinfo **order;	/* sk_connect_order() of the list */
+	size_t naddr, next;
+	struct attempt *live;		/* attempts in flight */
+	struct pollfd *pfd;		/* one per live attempt */
+	size_t nlive;
+	int csflags;			/* SK_CS_* for sk_connect_start() */
 	struct addrinfo *src;		/* resolved source addresses, or NULL */
 	int last_err;
 	char last_msg[SK_ERR_MSGLEN];
+	void *mem;			/* the arrays, when malloc'd */
+	const struct addrinfo *order_small[SMALL];
+	struct attempt live_small[SMALL];
+	struct pollfd pfd_small[SMALL];
 };
 
 static void
@@ -53,110 +60,64 @@ report(struct race *r, enum sk_attempt_event ev, const struct addrinfo *ai,
 		    sk_now_ms() - r->t0);
 }
 
+/* Keep e as the failure to report if no address connects. */
 static void
-note_failure(struct race *r, const struct addrinfo *ai, int err,
-    const char *what)
+note_failure(struct race *r, const struct sk_err *e)
 {
-	char host[SK_ADDRSTRLEN];
-
-	r->last_err = err;
-	snprintf(r->last_msg, sizeof(r->last_msg), "%s %s port %d: %s", what,
-	    sk__host_str(ai->ai_addr, host, sizeof(host)),
-	    sk_addr_port(ai->ai_addr), strerror(err));
+	r->last_err = e->code != 0 ? e->code : EIO;
+	memcpy(r->last_msg, e->msg, sizeof(r->last_msg));
 }
 
-/*
- * RFC 8305 section 4: alternate families, starting with the family of the
- * first address, keeping getaddrinfo's (RFC 6724) order within a family.
- */
+/* The source bind of the options, as sk_connect_start()'s hook: the first
+ * resolved source address of the destination's family. */
 static int
-interleave(const struct addrinfo *list, int family,
-    const struct addrinfo **out)
+bind_source(int fd, const struct sockaddr *dst, socklen_t dstlen, void *arg,
+    struct sk_err *e)
 {
-	const struct addrinfo *ai, *a[MAX_ADDRS], *b[MAX_ADDRS];
-	int na = 0, nb = 0, n = 0, i, j, first = 0;
-
-	for (ai = list; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		if (family != AF_UNSPEC && ai->ai_family != family)
-			continue;
-		if (first == 0)
-			first = ai->ai_family;
-		if (ai->ai_family == first) {
-			if (na < MAX_ADDRS)
-				a[na++] = ai;
-		} else if (nb < MAX_ADDRS) {
-			b[nb++] = ai;
-		}
-	}
-	for (i = 0, j = 0; (i < na || j < nb) && n < MAX_ADDRS;) {
-		if (i < na)
-			out[n++] = a[i++];
-		if (j < nb && n < MAX_ADDRS)
-			out[n++] = b[j++];
-	}
-	return n;
-}
-
-static int
-bind_source(struct race *r, int fd, const struct addrinfo *dst)
-{
+	const struct race *r = arg;
 	const struct addrinfo *s;
+	char buf[SK_ADDRSTRLEN];
 
+	if (sk__setsockopt_int(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1,
+	    e) == -1)
+		return -1;
 	for (s = r->src; s != NULL; s = s->ai_next) {
-		if (s->ai_family != dst->ai_family)
+		if (s->ai_family != dst->sa_family)
 			continue;
 		if (bind(fd, s->ai_addr, s->ai_addrlen) == 0)
 			return 0;
-		note_failure(r, s, errno, "bind");
-		return -1;
+		return sk_err_sys(e, "bind %s", sk__addr_str(s->ai_addr, buf,
+		    sizeof(buf)));
 	}
-	note_failure(r, dst, EAFNOSUPPORT, "no source address of the family of");
-	return -1;
+	return sk_err_set(e, EAFNOSUPPORT, "connect to %s: no source address "
+	    "of its family", sk__addr_str(dst, buf, sizeof(buf)));
 }
 
-/* Start one attempt.  Returns 1 if it connected at once, 0 if it is in
- * progress (added to r->live), -1 if it failed (recorded). */
+/* Start one attempt: 0 if it is in flight (added to r->live; one that
+ * completed inside connect(2) shows up in the next poll), -1 if it
+ * failed (recorded). */
 static int
-start(struct race *r, const struct addrinfo *ai, int *fdp)
+start(struct race *r, const struct addrinfo *ai)
 {
-	int fd, one = 1;
+	struct sk_err e;
+	int fd;
 
 	report(r, SK_ATTEMPT_START, ai, 0);
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    ai->ai_protocol);
+	fd = sk_connect_start(ai->ai_addr, ai->ai_addrlen, SOCK_STREAM,
+	    r->csflags, r->src != NULL ? bind_source : NULL, r, &e);
 	if (fd == -1) {
-		note_failure(r, ai, errno, "socket for");
+		note_failure(r, &e);
 		report(r, SK_ATTEMPT_FAIL, ai, r->last_err);
 		return -1;
 	}
-	if (r->o->src_host != NULL || r->o->src_port != NULL) {
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind_source(r, fd, ai) == -1) {
-			close(fd);
-			report(r, SK_ATTEMPT_FAIL, ai, r->last_err);
-			return -1;
-		}
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-		*fdp = fd;
-		return 1;
-	}
-	if (errno == EINPROGRESS || errno == EINTR) {
-		r->live[r->nlive].ai = ai;
-		r->live[r->nlive].fd = fd;
-		r->nlive++;
-		return 0;
-	}
-	note_failure(r, ai, errno, "connect to");
-	close(fd);
-	report(r, SK_ATTEMPT_FAIL, ai, r->last_err);
-	return -1;
+	r->live[r->nlive].ai = ai;
+	r->live[r->nlive].fd = fd;
+	r->nlive++;
+	return 0;
 }
 
 static void
-drop_live(struct race *r, int i)
+drop_live(struct race *r, size_t i)
 {
 	close(r->live[i].fd);
 	r->live[i] = r->live[--r->nlive];
@@ -172,26 +133,23 @@ cancel_all(struct race *r)
 }
 
 static int
-finish(struct race *r, int fd, const struct addrinfo *ai)
+finish(struct race *r, int fd, const struct addrinfo *ai, struct sk_err *e)
 {
-	int one = 1;
-
 	report(r, SK_ATTEMPT_OK, ai, 0);
 	cancel_all(r);
-	if (r->o->flags & SK_CONN_NODELAY)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (!(r->o->flags & SK_CONN_NONBLOCK))
-		sk__set_nonblock(fd, 0);
+	if (!(r->o->flags & SK_CONN_NONBLOCK) && sk_fd_nonblock(fd, 0, e) == -1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 static int
 race(struct race *r, const char *name, struct sk_err *e)
 {
-	struct pollfd pfd[MAX_ADDRS];
 	int64_t next_at = 0, now;
-	int stagger, i, n, fd, rc, timeout, soerr;
-	socklen_t sl;
+	int stagger, n, fd, rc, timeout;
+	size_t i;
 
 	stagger = r->o->stagger_ms > 0 ? r->o->stagger_ms : SK_STAGGER_DEFAULT;
 	if (r->o->flags & SK_CONN_SEQUENTIAL)
@@ -202,12 +160,7 @@ race(struct race *r, const char *name, struct sk_err *e)
 		 * one failed) or the stagger delay ran out. */
 		while (r->next < r->naddr && (r->nlive == 0 ||
 		    (stagger >= 0 && now >= next_at))) {
-			const struct addrinfo *ai = r->order[r->next++];
-
-			rc = start(r, ai, &fd);
-			if (rc == 1)
-				return finish(r, fd, ai);
-			if (rc == 0) {
+			if (start(r, r->order[r->next++]) == 0) {
 				next_at = now + stagger;
 				break;
 			}
@@ -233,11 +186,11 @@ race(struct race *r, const char *name, struct sk_err *e)
 				timeout = (int)left;
 		}
 		for (i = 0; i < r->nlive; i++) {
-			pfd[i].fd = r->live[i].fd;
-			pfd[i].events = POLLOUT;
-			pfd[i].revents = 0;
+			r->pfd[i].fd = r->live[i].fd;
+			r->pfd[i].events = POLLOUT;
+			r->pfd[i].revents = 0;
 		}
-		n = poll(pfd, r->nlive, timeout);
+		n = poll(r->pfd, r->nlive, timeout);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -245,23 +198,23 @@ race(struct race *r, const char *name, struct sk_err *e)
 			return sk_err_sys(e, "poll");
 		}
 		/* Walk backwards: drop_live() moves the last entry into i. */
-		for (i = r->nlive - 1; i >= 0; i--) {
+		for (i = r->nlive; i-- > 0;) {
 			const struct addrinfo *ai = r->live[i].ai;
+			struct sk_err fe;
 
-			if (pfd[i].revents == 0)
+			if (r->pfd[i].revents == 0)
 				continue;
-			soerr = 0;
-			sl = sizeof(soerr);
-			if (getsockopt(r->live[i].fd, SOL_SOCKET, SO_ERROR, &soerr,
-			    &sl) == -1)
-				soerr = errno;
-			if (soerr == 0) {
-				fd = r->live[i].fd;
+			fd = r->live[i].fd;
+			rc = sk_connect_finish(fd, ai->ai_addr, ai->ai_addrlen,
+			    NULL, &fe);
+			if (rc == 1)
+				continue;
+			if (rc == 0) {
 				r->live[i] = r->live[--r->nlive];
-				return finish(r, fd, ai);
+				return finish(r, fd, ai, e);
 			}
-			note_failure(r, ai, soerr, "connect to");
-			report(r, SK_ATTEMPT_FAIL, ai, soerr);
+			note_failure(r, &fe);
+			report(r, SK_ATTEMPT_FAIL, ai, r->last_err);
 			drop_live(r, i);
 			/* A failure frees the next address to go at once. */
 			next_at = sk_now_ms();
@@ -277,10 +230,15 @@ static int
 race_init(struct race *r, const struct sk_connect_opts *o,
     struct sk_err *e)
 {
-	memset(r, 0, sizeof(*r));
 	r->o = o != NULL ? o : &default_opts;
 	r->t0 = sk_now_ms();
 	r->deadline = r->o->deadline;
+	r->naddr = r->next = r->nlive = 0;
+	r->csflags = (r->o->flags & SK_CONN_NODELAY) ? SK_CS_NODELAY : 0;
+	r->src = NULL;
+	r->last_err = 0;
+	r->last_msg[0] = '\0';
+	r->mem = NULL;
 	if (r->o->src_host != NULL || r->o->src_port != NULL) {
 		if (sk_addr_resolve(r->o->src_host, r->o->src_port ? r->o->src_port
 		    : "0", r->o->family, SOCK_STREAM, AI_PASSIVE, &r->src,
@@ -290,26 +248,58 @@ race_init(struct race *r, const struct sk_connect_opts *o,
 	return 0;
 }
 
+/* Order list into r, with arrays for as many attempts as it has
+ * addresses.  Returns the number of addresses, or -1 (ENOMEM). */
+static int
+race_plan(struct race *r, const struct addrinfo *list, struct sk_err *e)
+{
+	size_t n = sk_connect_order(list, r->o->family, NULL, 0), each;
+
+	r->order = r->order_small;
+	r->live = r->live_small;
+	r->pfd = r->pfd_small;
+	if (n > SMALL) {
+		each = sizeof(*r->live) + sizeof(*r->order) + sizeof(*r->pfd);
+		if (n > SIZE_MAX / each || (r->mem = malloc(n * each)) == NULL)
+			return sk_err_set(e, ENOMEM, "connect: %zu addresses: %s",
+			    n, strerror(ENOMEM));
+		/* Largest alignment first. */
+		r->live = r->mem;
+		r->order = (const struct addrinfo **)(r->live + n);
+		r->pfd = (struct pollfd *)(r->order + n);
+	}
+	r->naddr = sk_connect_order(list, r->o->family, r->order, n);
+	return (int)(r->naddr > 0);
+}
+
+static void
+race_free(struct race *r)
+{
+	if (r->src != NULL)
+		freeaddrinfo(r->src);
+	free(r->mem);
+}
+
 int
 sk_tcpopen_ai(const struct addrinfo *list, const struct sk_connect_opts *o,
     struct sk_err *e)
 {
 	struct race r;
 	char name[SK_ADDRSTRLEN];
-	int fd;
+	int fd = -1;
 
 	if (race_init(&r, o, e) == -1)
 		return -1;
-	r.naddr = interleave(list, r.o->family, r.order);
-	if (r.naddr == 0) {
-		if (r.src)
-			freeaddrinfo(r.src);
-		return sk_err_set(e, EADDRNOTAVAIL, "connect: no usable address");
+	switch (race_plan(&r, list, e)) {
+	case 0:
+		sk_err_set(e, EADDRNOTAVAIL, "connect: no usable address");
+		break;
+	case 1:
+		sk__addr_str(r.order[0]->ai_addr, name, sizeof(name));
+		fd = race(&r, name, e);
+		break;
 	}
-	sk_addr_format(r.order[0]->ai_addr, name, sizeof(name));
-	fd = race(&r, name, e);
-	if (r.src)
-		freeaddrinfo(r.src);
+	race_free(&r);
 	return fd;
 }
 
@@ -320,7 +310,7 @@ sk_tcpopen(const char *host, const char *service,
 	struct addrinfo *res;
 	struct race r;
 	char name[SK_HOSTLEN + SK_SERVLEN + 8];
-	int fd;
+	int fd = -1;
 
 	if (service == NULL || *service == '\0')
 		return sk_err_set(e, EINVAL, "connect to %s: no service or port",
@@ -329,22 +319,26 @@ sk_tcpopen(const char *host, const char *service,
 		return -1;
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_STREAM, 0, &res,
 	    r.deadline, e) == -1) {
-		if (r.src)
-			freeaddrinfo(r.src);
+		race_free(&r);
 		return -1;
 	}
-	r.naddr = interleave(res, r.o->family, r.order);
-	snprintf(name, sizeof(name), "%s port %s", host && *host ? host :
-	    "localhost", service);
-	if (r.naddr == 0) {
-		fd = sk_err_set(e, EADDRNOTAVAIL, "connect to %s: no address of "
+	/* The name as asked for, with the port it resolved to, in the
+	 * suite's form: "example:43", "[2001:2::1]:43". */
+	if (host == NULL || *host == '\0')
+		host = "localhost";
+	snprintf(name, sizeof(name), strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+	    host, sk_addr_port(res->ai_addr));
+	switch (race_plan(&r, res, e)) {
+	case 0:
+		sk_err_set(e, EADDRNOTAVAIL, "connect to %s: no address of "
 		    "the requested family", name);
-	} else {
+		break;
+	case 1:
 		fd = race(&r, name, e);
+		break;
 	}
 	freeaddrinfo(res);
-	if (r.src)
-		freeaddrinfo(r.src);
+	race_free(&r);
 	return fd;
 }
 
@@ -354,6 +348,7 @@ sk_udpopen(const char *host, const char *service,
 {
 	struct addrinfo *res, *ai;
 	struct race r;
+	struct sk_err ae;
 	int fd = -1;
 
 	if (race_init(&r, o, e) == -1)
@@ -361,34 +356,29 @@ sk_udpopen(const char *host, const char *service,
 	if (sk_addr_resolve(host, service, r.o->family, SOCK_DGRAM, 0, &res,
 	    r.deadline, e) == -1)
 		goto end;
+	/* A UDP connect(2) only picks a route: it completes at once. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		report(&r, SK_ATTEMPT_START, ai, 0);
-		fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd == -1) {
-			note_failure(&r, ai, errno, "socket for");
-		} else if (r.src != NULL && bind_source(&r, fd, ai) == -1) {
-			close(fd);
-			fd = -1;
-		} else if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			note_failure(&r, ai, errno, "connect to");
-			close(fd);
-			fd = -1;
-		} else {
+		fd = sk_connect_start(ai->ai_addr, ai->ai_addrlen, SOCK_DGRAM,
+		    0, r.src != NULL ? bind_source : NULL, &r, &ae);
+		if (fd != -1) {
 			report(&r, SK_ATTEMPT_OK, ai, 0);
-			if (r.o->flags & SK_CONN_NONBLOCK)
-				sk__set_nonblock(fd, 1);
 			break;
 		}
+		note_failure(&r, &ae);
 		report(&r, SK_ATTEMPT_FAIL, ai, r.last_err);
 	}
 	if (fd == -1)
 		sk_err_set(e, r.last_err ? r.last_err : EADDRNOTAVAIL, "%s",
 		    r.last_err ? r.last_msg : "udp: no usable address");
+	else if (!(r.o->flags & SK_CONN_NONBLOCK) &&
+	    sk_fd_nonblock(fd, 0, e) == -1) {
+		close(fd);
+		fd = -1;
+	}
 	freeaddrinfo(res);
 end:
-	if (r.src)
-		freeaddrinfo(r.src);
+	race_free(&r);
 	return fd;
 }
 
@@ -426,14 +416,18 @@ sk_unixopen(const char *path, int type, const struct sk_connect_opts *o,
 			close(fd);
 			return -1;
 		}
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
+			soerr = errno;
 		if (soerr != 0) {
 			close(fd);
 			return sk_err_set(e, soerr, "connect to %s: %s", path,
 			    strerror(soerr));
 		}
 	}
-	if (o == NULL || !(o->flags & SK_CONN_NONBLOCK))
-		sk__set_nonblock(fd, 0);
+	if ((o == NULL || !(o->flags & SK_CONN_NONBLOCK)) &&
+	    sk_fd_nonblock(fd, 0, e) == -1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }

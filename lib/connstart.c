@@ -25,7 +25,7 @@ where(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
 {
 	if (sa == NULL || salen < sizeof(sa_family_t))
 		return "?";
-	return sk_addr_format(sa, buf, len);
+	return sk__addr_str(sa, buf, len);
 }
 
 static int
@@ -178,6 +178,7 @@ sk_connect_finish(int fd, const struct sockaddr *sa, socklen_t salen,
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	char dst[SK_ADDRSTRLEN], from[SK_ADDRSTRLEN];
+	enum sk_err_kind kind;
 	int soerr = 0;
 	socklen_t sl = sizeof(soerr);
 
@@ -199,17 +200,20 @@ sk_connect_finish(int fd, const struct sockaddr *sa, socklen_t salen,
 			return 1;
 		soerr = ECONNABORTED;
 	}
+	/* ICMPv6 "administratively prohibited" arrives as EACCES: the
+	 * network said no, this host's permissions had nothing to do. */
+	kind = soerr == EACCES ? SK_ERR_NETWORK : sk_err_kind_of(soerr);
 	if (why != NULL)
 		read_errqueue(fd, why);
 	if (why != NULL && why->origin != 0 && why->origin !=
 	    SO_EE_ORIGIN_LOCAL)
-		return sk_err_set(e, soerr, "connect to %s: %s (%s from %s)",
-		    where(sa, salen, dst, sizeof(dst)), strerror(soerr),
+		return sk_err_kset(e, kind, soerr, "connect to %s: %s (%s from "
+		    "%s)", where(sa, salen, dst, sizeof(dst)), strerror(soerr),
 		    sk_icmp_reason_str(why), why->fromlen ?
 		    sk_addr_ntop((struct sockaddr *)&why->from, from,
 		    sizeof(from)) : "?");
-	return sk_err_set(e, soerr, "connect to %s: %s", where(sa, salen, dst,
-	    sizeof(dst)), strerror(soerr));
+	return sk_err_kset(e, kind, soerr, "connect to %s: %s", where(sa, salen,
+	    dst, sizeof(dst)), strerror(soerr));
 }
 
 /* nmap's words (reason.cc), so portprobe's reasons read like nmap's. */

@@ -32,12 +32,6 @@ sk_fd_nonblock(int fd, int on, struct sk_err *e)
 }
 
 int
-sk__set_nonblock(int fd, int on)
-{
-	return set_nonblock(fd, on, NULL);
-}
-
-int
 sk__setsockopt_int(int fd, int level, int opt, const char *name, int v,
     struct sk_err *e)
 {

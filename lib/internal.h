@@ -8,12 +8,12 @@
 
 #define SK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Set/clear O_NONBLOCK; return the previous flags or -1.  Kept for
- * lib/connect.c until it calls sk_fd_nonblock() (lib/fd.c). */
-int sk__set_nonblock(int fd, int on);
-
 /* Numeric host of sa for messages ("198.18.0.2", "2001:2::2"). */
 const char *sk__host_str(const struct sockaddr *sa, char *buf, size_t len);
+/* The same with its port, in the one form messages use (STYLE rule 12):
+ * "198.18.0.2:43", "[2001:2::2]:43", "0.0.0.0:80"; v4-mapped addresses
+ * as IPv4. */
+const char *sk__addr_str(const struct sockaddr *sa, char *buf, size_t len);
 
 struct sk_err;
 struct sockaddr_un;

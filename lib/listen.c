@@ -52,9 +52,8 @@ listen_ai(const struct addrinfo *ai, int backlog, int dualstack,
 	    IPV6_V6ONLY, "IPV6_V6ONLY", !dualstack, e) == -1)
 		goto error;
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		sk_err_sys(e, "bind %s port %d",
-		    sk__host_str(ai->ai_addr, host, sizeof(host)),
-		    sk_addr_port(ai->ai_addr));
+		sk_err_sys(e, "bind %s",
+		    sk__addr_str(ai->ai_addr, host, sizeof(host)));
 		goto error;
 	}
 	if (ai->ai_socktype == SOCK_STREAM && listen(fd, backlog) == -1) {

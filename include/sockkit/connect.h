@@ -58,8 +58,8 @@ struct sk_connect_opts {
  * Connect a TCP socket to host/service.  service is a name from
  * services(5) or a number.  o may be NULL (defaults).  Returns a connected
  * fd (blocking, close-on-exec, unless SK_CONN_NONBLOCK), or -1 with e
- * naming the last failure: "connect to 198.18.0.2 port 43: Connection
- * refused", "connect to example port 43: timed out after 2000 ms",
+ * naming the last failure: "connect to 198.18.0.2:43: Connection
+ * refused", "connect to example:43: timed out after 2000 ms",
  * "service nosuch: unknown tcp service".  e->code is the errno of the
  * attempt that failed last (ECONNREFUSED, ETIMEDOUT, ENETUNREACH...).
  */
@@ -69,7 +69,8 @@ int sk_tcpopen(const char *host, const char *service,
 /*
  * The same race over an address list the caller resolved (and may have
  * ordered itself).  The list is reordered only by family interleaving
- * (RFC 8305 section 4), keeping the first address first.
+ * (RFC 8305 section 4, sk_connect_order()), keeping the first address
+ * first; every address is tried, however long the list.
  */
 int sk_tcpopen_ai(const struct addrinfo *list, const struct sk_connect_opts *o,
     struct sk_err *e);
@@ -126,9 +127,10 @@ int sk_connect_start(const struct sockaddr *sa, socklen_t salen, int socktype,
  * Harvest the result of sk_connect_start() once fd is writable (or has an
  * error or hangup).  Returns 0 connected; 1 still in progress (a spurious
  * wake-up: keep waiting); -1 failed, with e->code the SO_ERROR value and
- * e->kind from it (ECONNREFUSED: REFUSED; EHOSTUNREACH, ENETUNREACH:
- * NETWORK; ETIMEDOUT: TIMEOUT) and a message naming sa in the suite's
- * form ("connect to 198.18.0.2:43: Connection refused"; sa may be NULL).
+ * e->kind from it (ECONNREFUSED: REFUSED; EHOSTUNREACH, ENETUNREACH and
+ * EACCES, ICMPv6's admin-prohibited: NETWORK; ETIMEDOUT: TIMEOUT) and
+ * a message naming sa in the suite's form ("connect to 198.18.0.2:43:
+ * Connection refused"; sa may be NULL).
  * why (may be NULL) gets the ICMP error queued when SK_CS_RECVERR was set,
  * why->origin 0 if there was none.  fd stays the caller's to close.
  */

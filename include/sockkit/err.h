@@ -4,7 +4,7 @@
  * Every fallible libsockkit call takes a struct sk_err * (NULL allowed) and,
  * on failure, returns -1 (or NULL) after filling it with a one-line human
  * message that names what failed and why, e.g.
- *   "connect to 198.18.0.2 port 43: Connection refused".
+ *   "connect to 198.18.0.2:43: Connection refused".
  * The library never prints and never exits.
  */
 #ifndef SOCKKIT_ERR_H

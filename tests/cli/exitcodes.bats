@@ -78,7 +78,7 @@ expect() {
 		with_dns up "$C" -w 3000 nodata.test 80
 	expect 2 "service no-such-service: unknown tcp service" \
 		with_dns up "$C" v4.test no-such-service
-	expect 3 "connect to $DNS port $port: Connection refused" \
+	expect 3 "connect to $DNS:$port: Connection refused" \
 		with_dns up "$C" v4.test "$port"
 	expect 3 "host v4.test:" with_dns down "$C" -w 3000 v4.test 80
 }
@@ -92,7 +92,7 @@ expect() {
 		with_dns up "$L" -w 3 -c x nodata.test 80
 	expect 2 "no-such-service" with_dns up "$L" -c x v4.test no-such-service
 	expect 2 "usage:" "$L" --no-such-option
-	expect 3 "port $port: Connection refused" with_dns up "$L" -c x v4.test "$port"
+	expect 3 ":$port: Connection refused" with_dns up "$L" -c x v4.test "$port"
 	expect 3 "host v4.test:" with_dns down "$L" -w 3 -c x v4.test 80
 }
 

@@ -31,7 +31,7 @@ listen_in_ns() {
 	port=$(sk_free_port)
 	run "$CONNECT" 127.0.0.1 "$port"
 	[ "$status" -eq 3 ]
-	[ "$output" = "sk-connect: connect to 127.0.0.1 port $port: Connection refused" ]
+	[ "$output" = "sk-connect: connect to 127.0.0.1:$port: Connection refused" ]
 }
 
 @test "tcpopen rejects an unknown service with a clear error" {
@@ -145,7 +145,7 @@ first_family() {
 	el=$(( $(sk_ms) - t0 ))
 	echo "$output ($el ms)"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"connect to skhe.test port $port: timed out after"* ]]
+	[[ "$output" == *"connect to skhe.test:$port: timed out after"* ]]
 	[ "$el" -ge 550 ] && [ "$el" -lt 1200 ]
 }
 

@@ -70,7 +70,7 @@ make_certs() {
 	port=$(sk_free_port)
 	run "$L" -c hello 127.0.0.1 "$port"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"connect to 127.0.0.1 port $port: Connection refused"* ]]
+	[[ "$output" == *"connect to 127.0.0.1:$port: Connection refused"* ]]
 }
 
 @test "linechat -c is the source text's whois client (against whoisd)" {

@@ -427,14 +427,14 @@ log_of() {
 	start_whoisd
 	run "$W" -f "$DB" -l "127.0.0.1:$PORT"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"127.0.0.1 port $PORT: Address already in use"* ]]
+	[[ "$output" == *"127.0.0.1:$PORT: Address already in use"* ]]
 	# Threads listen with SO_REUSEPORT: a second whoisd must still fail
 	# rather than join their group and take a share of the clients.
 	sk_server_stop whoisd
 	start_whoisd --threads 2
 	run timeout 5 "$W" -f "$DB" -l "127.0.0.1:$PORT" --threads 2
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"127.0.0.1 port $PORT: Address already in use"* ]]
+	[[ "$output" == *"127.0.0.1:$PORT: Address already in use"* ]]
 	[ "$(ss -Htln "sport = :$PORT" | wc -l)" -eq 4 ]
 }
 

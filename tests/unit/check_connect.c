@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +46,7 @@ START_TEST(tcpopen_refused_port_names_address_and_port)
 	snprintf(svc, sizeof(svc), "%d", port);
 	ck_assert_int_eq(sk_tcpopen("127.0.0.1", svc, NULL, &e), -1);
 	ck_assert_int_eq(e.code, ECONNREFUSED);
-	snprintf(want, sizeof(want), "connect to 127.0.0.1 port %d: "
+	snprintf(want, sizeof(want), "connect to 127.0.0.1:%d: "
 	    "Connection refused", port);
 	ck_assert_str_eq(e.msg, want);
 }
@@ -95,7 +96,7 @@ START_TEST(tcpopen_resolves_service_name_to_port)
 		close(fd);
 		close(lfd);
 	} else if (fd < 0) {
-		ck_assert_ptr_nonnull(strstr(e.msg, "port 43"));
+		ck_assert_ptr_nonnull(strstr(e.msg, "127.0.0.1:43: "));
 	} else {
 		close(fd);
 	}
@@ -262,6 +263,103 @@ START_TEST(tcpopen_family_choice_filters_addresses)
 }
 END_TEST
 
+/* Counts of what the attempt callback saw, and the winner's address. */
+struct tally {
+	int start, fail, ok, cancel;
+	char winner[SK_ADDRSTRLEN];
+};
+
+static void
+count(void *arg, enum sk_attempt_event ev, const struct sockaddr *sa,
+    socklen_t salen, int err, int64_t ms)
+{
+	struct tally *t = arg;
+
+	switch (ev) {
+	case SK_ATTEMPT_START:
+		t->start++;
+		break;
+	case SK_ATTEMPT_FAIL:
+		t->fail++;
+		break;
+	case SK_ATTEMPT_OK:
+		t->ok++;
+		sk_addr_format(sa, t->winner, sizeof(t->winner));
+		break;
+	case SK_ATTEMPT_CANCEL:
+		t->cancel++;
+		break;
+	}
+}
+
+#define NMANY 1000
+
+START_TEST(tcpopen_ai_tries_every_one_of_a_thousand_addresses)
+{
+	struct sk_err e;
+	struct tally t = { 0 };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .on_attempt = count,
+	    .arg = &t };
+	static struct addrinfo ai[NMANY];
+	static struct sockaddr_in sin[NMANY];
+	char want[32];
+	int port, lfd = ut_listener(AF_INET, &port), fd, i, h;
+
+	/* 999 loopback addresses where nothing listens on port (the
+	 * listener has 127.0.0.1 only), then 127.0.0.1 itself, last. */
+	for (i = 0, h = 2; i < NMANY; i++, h++) {
+		if ((h & 0xff) == 0 || (h & 0xff) == 0xff)
+			h++;
+		sin[i].sin_family = AF_INET;
+		sin[i].sin_port = htons((unsigned short)port);
+		sin[i].sin_addr.s_addr = htonl(i == NMANY - 1 ? INADDR_LOOPBACK :
+		    0x7f000000u | (unsigned)h);
+		ai[i].ai_family = AF_INET;
+		ai[i].ai_socktype = SOCK_STREAM;
+		ai[i].ai_addr = (struct sockaddr *)&sin[i];
+		ai[i].ai_addrlen = sizeof(sin[i]);
+		ai[i].ai_next = i + 1 < NMANY ? &ai[i + 1] : NULL;
+	}
+	o.deadline = sk_deadline_in(8000);
+	fd = sk_tcpopen_ai(ai, &o, &e);
+	ck_assert_msg(fd >= 0, "%s (%d started, %d failed)", e.msg, t.start,
+	    t.fail);
+	ck_assert_int_eq(t.start, NMANY);
+	ck_assert_int_eq(t.fail, NMANY - 1);
+	ck_assert_int_eq(t.ok, 1);
+	snprintf(want, sizeof(want), "127.0.0.1:%d", port);
+	ck_assert_str_eq(t.winner, want);
+	close(fd);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(tcpopen_ai_all_refused_reports_the_last_address)
+{
+	struct sk_err e;
+	struct tally t = { 0 };
+	struct sk_connect_opts o = { .deadline = SK_NEVER, .on_attempt = count,
+	    .arg = &t };
+	char a[32], b[32], want[64];
+	const char *hp[2] = { a, b };
+	struct addrinfo *ai;
+	int port = ut_closed_port();
+
+	snprintf(a, sizeof(a), "127.0.0.2 %d", port);
+	snprintf(b, sizeof(b), "127.0.0.3 %d", port);
+	ai = ut_ai_list(hp, 2);
+	o.deadline = sk_deadline_in(5000);
+	ck_assert_int_eq(sk_tcpopen_ai(ai, &o, &e), -1);
+	ck_assert_int_eq(e.kind, SK_ERR_REFUSED);
+	snprintf(want, sizeof(want), "connect to 127.0.0.3:%d: Connection "
+	    "refused", port);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(t.start, 2);
+	ck_assert_int_eq(t.fail, 2);
+	ut_ai_free(ai);
+}
+END_TEST
+
 START_TEST(udpopen_sends_datagrams_to_the_service)
 {
 	struct sk_err e;
@@ -328,6 +426,8 @@ connect_suite(void)
 	tcase_add_test(tc, tcpopen_sequential_waits_for_each_attempt);
 	tcase_add_test(tc, tcpopen_binds_requested_source_port);
 	tcase_add_test(tc, tcpopen_family_choice_filters_addresses);
+	tcase_add_test(tc, tcpopen_ai_tries_every_one_of_a_thousand_addresses);
+	tcase_add_test(tc, tcpopen_ai_all_refused_reports_the_last_address);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("other");
 	tcase_add_test(tc, udpopen_sends_datagrams_to_the_service);

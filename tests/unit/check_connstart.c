@@ -6,7 +6,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,6 +27,16 @@ loopback4(struct sockaddr_in *sin, int port)
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((unsigned short)port);
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof(*sin);
+}
+
+static socklen_t
+loopback4_at(struct sockaddr_in *sin, const char *addr, int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)port);
+	inet_pton(AF_INET, addr, &sin->sin_addr);
 	return sizeof(*sin);
 }
 
@@ -392,6 +404,219 @@ START_TEST(connect_order_alternates_families_from_the_first)
 }
 END_TEST
 
+/*
+ * A target behind a veth, in network namespaces private to the (forked)
+ * test process, so nothing outlives the test and no name or address can
+ * clash with another test: this side 198.18.47.1 and 2001:2:47::1, the
+ * target .2 and ::2, whose nftables answers port NS_PROHIB with ICMP
+ * admin-prohibited and drops port NS_DROP.  Nothing listens on
+ * NS_CLOSED, so the target's TCP resets it.
+ */
+#define NS_CLOSED	4700
+#define NS_PROHIB	4701
+#define NS_DROP		4702
+
+static const char ns_target_setup[] =
+    "ip link set lo up && "
+    "ip addr add 198.18.47.2/24 dev skcs1 && "
+    "ip -6 addr add 2001:2:47::2/64 dev skcs1 nodad && "
+    "ip link set skcs1 up && "
+    "nft -f - <<EOF\n"
+    "table inet skconnstart {\n"
+    "  chain input {\n"
+    "    type filter hook input priority 0;\n"
+    "    tcp dport 4701 reject with icmpx type admin-prohibited\n"
+    "    tcp dport 4702 drop\n"
+    "  }\n"
+    "}\n"
+    "EOF\n";
+
+static const char ns_local_setup[] =
+    "ip link set lo up && "
+    "ip link add skcs0 type veth peer name skcs1 netns %d && "
+    "ip addr add 198.18.47.1/24 dev skcs0 && "
+    "ip -6 addr add 2001:2:47::1/64 dev skcs0 nodad && "
+    "ip link set skcs0 up";
+
+static int
+ns_can_run(const char *test)
+{
+	const char *fork_mode = getenv("CK_FORK");
+
+	if (!ut_is_root()) {
+		fprintf(stderr, "%s: skipped: needs root (network namespaces, "
+		    "nftables)\n", test);
+		return 0;
+	}
+	if (fork_mode != NULL && strcmp(fork_mode, "no") == 0) {
+		fprintf(stderr, "%s: skipped: needs CK_FORK=yes (the test moves "
+		    "its process into a network namespace of its own)\n", test);
+		return 0;
+	}
+	return 1;
+}
+
+/* Build the fixture.  The target is a child process in a namespace of
+ * its own; it lives until this process (the test) exits and its end of
+ * the pipe closes. */
+static void
+ns_up(void)
+{
+	int ready[2], go[2];
+	char c = 0, cmd[512];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (unshare(CLONE_NEWNET) == -1)
+			_exit(1);
+		c = 'r';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		c = system(ns_target_setup) == 0 ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		while (read(go[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'r');
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	snprintf(cmd, sizeof(cmd), ns_local_setup, (int)pid);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_msg(c == 'y', "target namespace setup failed");
+	close(ready[0]);
+	/* go[1] stays open: the target waits on it until we exit. */
+}
+
+static socklen_t
+ns_target(struct sockaddr_storage *ss, int family, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)port);
+		inet_pton(AF_INET6, "2001:2:47::2", &s6->sin6_addr);
+		return sizeof(*s6);
+	}
+	return loopback4_at((struct sockaddr_in *)ss, "198.18.47.2", port);
+}
+
+/* Start a connect to the target and wait for it to end (or ms to pass):
+ * sk_connect_finish()'s result. */
+static int
+ns_connect(int family, int port, int ms, struct sk_icmp_reason *why,
+    struct sk_err *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = ns_target(&ss, family, port);
+	int fd, rc;
+
+	fd = sk_connect_start((struct sockaddr *)&ss, len, SOCK_STREAM,
+	    SK_CS_RECVERR, NULL, NULL, e);
+	ck_assert_msg(fd >= 0, "%s", e->msg);
+	wait_out(fd, ms);
+	rc = sk_connect_finish(fd, (struct sockaddr *)&ss, len, why, e);
+	close(fd);
+	return rc;
+}
+
+START_TEST(connect_finish_reports_icmp_admin_prohibited_with_type_and_sender)
+{
+	/* The kernel turns ICMP's admin-prohibited into EHOSTUNREACH and
+	 * ICMPv6's into EACCES; either way the network refused. */
+	static const struct {
+		int family, errno_, origin, type, code;
+		const char *from, *port;
+	} c[] = {
+		{ AF_INET, EHOSTUNREACH, SO_EE_ORIGIN_ICMP, 3, 13, "198.18.47.2",
+		    "198.18.47.2:4701" },
+		{ AF_INET6, EACCES, SO_EE_ORIGIN_ICMP6, 1, 1, "2001:2:47::2",
+		    "[2001:2:47::2]:4701" },
+	};
+	struct sk_icmp_reason why;
+	struct sk_err e;
+	char from[SK_ADDRSTRLEN], want[128];
+
+	if (!ns_can_run(__func__))
+		return;
+	ns_up();
+	/* The path works: a closed port is reset, with nothing queued. */
+	ck_assert_int_eq(ns_connect(c[_i].family, NS_CLOSED, 5000, &why, &e),
+	    -1);
+	ck_assert_msg(e.kind == SK_ERR_REFUSED, "%s", e.msg);
+	ck_assert_int_eq(why.origin, 0);
+	ck_assert_int_eq(ns_connect(c[_i].family, NS_PROHIB, 5000, &why, &e),
+	    -1);
+	ck_assert_int_eq(e.code, c[_i].errno_);
+	ck_assert_int_eq(e.kind, SK_ERR_NETWORK);
+	ck_assert_int_eq(why.origin, c[_i].origin);
+	ck_assert_int_eq(why.type, c[_i].type);
+	ck_assert_int_eq(why.code, c[_i].code);
+	ck_assert_str_eq(sk_icmp_reason_str(&why), "admin-prohibited");
+	ck_assert_int_ne(why.fromlen, 0);
+	ck_assert_str_eq(sk_addr_ntop((struct sockaddr *)&why.from, from,
+	    sizeof(from)), c[_i].from);
+	snprintf(want, sizeof(want), "connect to %s: %s (admin-prohibited "
+	    "from %s)", c[_i].port, strerror(c[_i].errno_), c[_i].from);
+	ck_assert_str_eq(e.msg, want);
+}
+END_TEST
+
+START_TEST(connect_to_a_dropped_port_stays_in_progress_until_the_deadline)
+{
+	struct sk_icmp_reason why;
+	struct sk_err e;
+	struct sk_connect_opts o = SK_CONNECT_OPTS_INIT;
+	int64_t t0, el;
+
+	if (!ns_can_run(__func__))
+		return;
+	ns_up();
+	/* No answer at all: the caller's deadline is the only end. */
+	ck_assert_int_eq(ns_connect(AF_INET, NS_DROP, 300, &why, &e), 1);
+	t0 = sk_now_ms();
+	o.deadline = sk_deadline_in(400);
+	ck_assert_int_eq(sk_tcpopen("198.18.47.2", "4702", &o, &e), -1);
+	el = sk_now_ms() - t0;
+	ck_assert_int_eq(e.kind, SK_ERR_TIMEOUT);
+	ck_assert_int_eq(e.code, ETIMEDOUT);
+	ck_assert_msg(strstr(e.msg, "connect to 198.18.47.2:4702: timed out")
+	    == e.msg, "%s", e.msg);
+	ck_assert_msg(el >= 350, "gave up after %lld ms", (long long)el);
+}
+END_TEST
+
+START_TEST(tcpopen_fails_fast_on_admin_prohibited)
+{
+	struct sk_err e;
+	struct sk_connect_opts o = SK_CONNECT_OPTS_INIT;
+
+	if (!ns_can_run(__func__))
+		return;
+	ns_up();
+	/* The ICMP error ends the attempt; the deadline is not waited for
+	 * (it is long enough that this cannot pass by timing out). */
+	o.deadline = sk_deadline_in(60000);
+	ck_assert_int_eq(sk_tcpopen("198.18.47.2", "4701", &o, &e), -1);
+	ck_assert_int_eq(e.kind, SK_ERR_NETWORK);
+	ck_assert_int_eq(e.code, EHOSTUNREACH);
+	ck_assert_str_eq(e.msg, "connect to 198.18.47.2:4701: No route to host");
+}
+END_TEST
+
 /* Many connects in flight on one sk_loop, the way a scanner runs them. */
 #define NLOOP 300
 
@@ -481,6 +706,15 @@ connstart_suite(void)
 	tcase_add_test(tc, connect_start_bad_address_leaves_no_fd);
 	tcase_add_test(tc, connect_is_self_only_for_a_self_connected_socket);
 	tcase_add_test(tc, connect_start_runs_many_on_one_loop);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("netns");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc,
+	    connect_finish_reports_icmp_admin_prohibited_with_type_and_sender,
+	    0, 2);
+	tcase_add_test(tc,
+	    connect_to_a_dropped_port_stays_in_progress_until_the_deadline);
+	tcase_add_test(tc, tcpopen_fails_fast_on_admin_prohibited);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("words-order");
 	tcase_add_loop_test(tc, icmp_reason_str_uses_nmap_words, 0,

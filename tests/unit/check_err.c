@@ -9,11 +9,11 @@ START_TEST(err_set_formats_message_and_code)
 {
 	struct sk_err e;
 
-	ck_assert_int_eq(sk_err_set(&e, ECONNREFUSED, "connect to %s port %d: %s",
+	ck_assert_int_eq(sk_err_set(&e, ECONNREFUSED, "connect to %s:%d: %s",
 	    "198.18.0.2", 43, "Connection refused"), -1);
 	ck_assert_int_eq(e.code, ECONNREFUSED);
 	ck_assert_int_eq(e.kind, SK_ERR_REFUSED);
-	ck_assert_str_eq(e.msg, "connect to 198.18.0.2 port 43: Connection refused");
+	ck_assert_str_eq(e.msg, "connect to 198.18.0.2:43: Connection refused");
 	sk_err_clear(&e);
 	ck_assert_int_eq(e.code, 0);
 	ck_assert_str_eq(e.msg, "");

@@ -95,7 +95,7 @@ START_TEST(listen_port_in_use_names_address_and_port)
 	snprintf(svc, sizeof(svc), "%d", port);
 	ck_assert_int_eq(sk_listen("127.0.0.1", svc, 8, &e), -1);
 	ck_assert_int_eq(e.code, EADDRINUSE);
-	snprintf(want, sizeof(want), "bind 127.0.0.1 port %d: Address already in use",
+	snprintf(want, sizeof(want), "bind 127.0.0.1:%d: Address already in use",
 	    port);
 	ck_assert_str_eq(e.msg, want);
 	close(a);
