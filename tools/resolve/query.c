@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "sockkit/addr.h"
+#include "sockkit/connect.h"
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/num.h"
@@ -238,31 +239,14 @@ protocol(struct rs_result *r, const char *q)
 	return 0;
 }
 
-/*
- * sk_tcpopen's order (RFC 8305 section 4, as lib/connect.c does it):
- * families alternate, starting with the first address's, keeping
- * getaddrinfo's order within each; attempt i starts i * stagger ms in
- * if none before it has connected.
- */
+/* Attempt i of sk_tcpopen starts i * stagger ms in if none before it
+ * has connected. */
 static void
-interleave(struct rs_result *r, int stagger)
+schedule(struct rs_result *r, int stagger)
 {
-	struct rs_addr a[RS_MAXADDR], b[RS_MAXADDR];
-	int na = 0, nb = 0, i, j, n = 0;
+	int i;
 
-	for (i = 0; i < r->naddr; i++) {
-		if (r->addr[i].family == r->addr[0].family)
-			a[na++] = r->addr[i];
-		else
-			b[nb++] = r->addr[i];
-	}
-	for (i = 0, j = 0; i < na || j < nb;) {
-		if (i < na)
-			r->addr[n++] = a[i++];
-		if (j < nb)
-			r->addr[n++] = b[j++];
-	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < r->naddr; i++)
 		r->addr[i].start_ms = (int64_t)i * stagger;
 }
 
@@ -271,7 +255,9 @@ plan(struct rs_result *r, const char *q, const char *serv,
     const struct rs_opts *o)
 {
 	char host[SK_HOSTLEN], sv[SK_SERVLEN];
-	struct addrinfo *res, *ai;
+	const struct addrinfo **order;
+	struct addrinfo *res;
+	size_t n, i;
 
 	if (serv == NULL) {
 		if (sk_addr_split(q, SK_SPLIT_BARE_HOST, host, sv, &r->err) == -1)
@@ -290,10 +276,18 @@ plan(struct rs_result *r, const char *q, const char *serv,
 	if (sk_addr_resolve(host, sv, o->family, SOCK_STREAM, 0, &res,
 	    sk_deadline_in(o->timeout_ms), &r->err) == -1)
 		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		add_addr(r, ai->ai_addr);
+	/* sk_tcpopen's order (RFC 8305 section 4), from the library. */
+	n = sk_connect_order(res, o->family, NULL, 0);
+	if ((order = calloc(n ? n : 1, sizeof(*order))) == NULL) {
+		freeaddrinfo(res);
+		return sk_err_sys(&r->err, "connect plan");
+	}
+	sk_connect_order(res, o->family, order, n);
+	for (i = 0; i < n; i++)
+		add_addr(r, order[i]->ai_addr);
+	free(order);
 	freeaddrinfo(res);
-	interleave(r, o->stagger_ms);
+	schedule(r, o->stagger_ms);
 	return 0;
 }
 
