@@ -75,7 +75,7 @@ int lc_start_tls(struct lc_conn *c, const struct lc_opts *o);
 
 /* "linechat: what: strerror(errno)" on stderr. */
 void lc_warn_net(const struct lc_opts *o, const char *what);
-/* "from 198.18.0.2 port 53:" on stderr for UDP replies (-v). */
+/* "from 198.18.0.2:53:" on stderr for UDP replies (-v). */
 void lc_show_source(const struct lc_conn *c);
 /* Write all of buf to stdout (which may be non-blocking); 0 or -1. */
 int lc_write_out(const void *buf, size_t n);
