@@ -282,6 +282,9 @@ probe_ports(int family, const char *addr, struct want *w, int n)
 		if (extra)
 			break;
 	}
+	/* The counters say where a missing reply went: never captured,
+	 * dropped by the capture, or refused by the parser. */
+	sk_syn_stats(s, &st);
 	for (i = 0; i < n; i++) {
 		answering += w[i].what != -1;
 		if (w[i].what == -1)
@@ -289,9 +292,14 @@ probe_ports(int family, const char *addr, struct want *w, int n)
 			    "want none (dropped)", w[i].port, w[i].got);
 		else
 			ck_assert_msg(w[i].got > 0, "port %d: no reply to %d "
-			    "tries", w[i].port, ROUNDS);
+			    "tries (sent %llu, captured %llu, accepted %llu, "
+			    "forged %llu, pcap drops %llu)", w[i].port, ROUNDS,
+			    (unsigned long long)st.sent,
+			    (unsigned long long)st.captured,
+			    (unsigned long long)st.accepted,
+			    (unsigned long long)st.forged,
+			    (unsigned long long)st.pcap_drop);
 	}
-	sk_syn_stats(s, &st);
 	ck_assert_uint_ge(st.sent, (uint64_t)n);
 	ck_assert_uint_ge(st.accepted, (uint64_t)answering);
 	sk_syn_close(s);
@@ -408,6 +416,54 @@ START_TEST(syn_netns_open_closed_prohibited_dropped)
 }
 END_TEST
 
+/*
+ * A full send buffer is a temporary failure the caller backs off from.
+ * A token bucket on a veth holds every SYN (to a static neighbour, so
+ * nothing waits for ARP) until the raw socket's buffer runs out.  Not
+ * loopback: a SYN reaching a closed port there makes the kernel send a
+ * RST from the one per-CPU reset socket that every namespace shares;
+ * held in the bucket those RSTs would starve that socket, and stop
+ * IPv4 resets host-wide, for minutes.  Here the peer drops the frames
+ * (not its MAC address), and the bucket is deleted before the end so
+ * the queued SYNs are freed at once.
+ */
+START_TEST(syn_send_into_a_full_queue_is_tempfail)
+{
+	struct sockaddr_storage dst;
+	struct sk_syn_stats st;
+	struct sk_syn *s;
+	struct sk_err e;
+	socklen_t len;
+	int i, rc = 0;
+
+	if (!can_run(__func__))
+		return;
+	private_netns();
+	ck_assert_msg(system("ip link add sksynq0 type veth peer name sksynq1 && "
+	    "ip link set sksynq0 up && ip link set sksynq1 up && "
+	    "ip addr add 198.18.44.1/24 dev sksynq0 && "
+	    "ip neigh add 198.18.44.2 lladdr 02:00:00:00:00:02 dev sksynq0 && "
+	    "tc qdisc add dev sksynq0 root tbf rate 8kbit burst 1600 "
+	    "limit 50000000") == 0, "veth and tbf setup failed");
+	s = sk_syn_open(AF_INET, 9, &e);
+	ck_assert_msg(s != NULL, "sk_syn_open: %s", e.msg);
+	len = mkaddr(&dst, AF_INET, "198.18.44.2", P_CLOSED);
+	for (i = 0; i < 100000 && rc == 0; i++)
+		rc = sk_syn_send(s, (struct sockaddr *)&dst, len, 0, &e);
+	ck_assert_int_eq(system("tc qdisc del dev sksynq0 root"), 0);
+	ck_assert_msg(rc == -1, "%d sends, none refused", i);
+	ck_assert_msg(e.kind == SK_ERR_TEMPFAIL, "kind %d: %s", e.kind, e.msg);
+	ck_assert_msg(e.code == EAGAIN || e.code == ENOBUFS, "%s", e.msg);
+	ck_assert_msg(strncmp(e.msg, "send SYN to 198.18.44.2:4302: ", 30) == 0,
+	    "%s", e.msg);
+	sk_syn_stats(s, &st);
+	ck_assert_msg(st.tempfail == 1, "tempfail %llu: %s",
+	    (unsigned long long)st.tempfail, e.msg);
+	ck_assert_uint_eq(st.sent, (uint64_t)i - 1);
+	sk_syn_close(s);
+}
+END_TEST
+
 Suite *
 synprobe_suite(void)
 {
@@ -418,6 +474,7 @@ synprobe_suite(void)
 	tcase_add_test(tc, syn_open_unprivileged_says_use_sT);
 	tcase_add_test(tc, syn_open_refuses_other_families);
 	tcase_add_test(tc, syn_send_refuses_an_address_of_the_other_family);
+	tcase_add_test(tc, syn_send_into_a_full_queue_is_tempfail);
 	tcase_add_loop_test(tc, syn_loopback_open_and_closed, 0, 2);
 	tcase_add_loop_test(tc, syn_netns_open_closed_prohibited_dropped, 0, 2);
 	suite_add_tcase(s, tc);
