@@ -140,7 +140,7 @@ pcap_fail(pcap_t *p, int rc, const char *what, struct sk_err *e)
 static int
 cap_open(struct sk_syn *s, struct sk_err *e)
 {
-	char errbuf[PCAP_ERRBUF_SIZE], filter[256];
+	char errbuf[PCAP_ERRBUF_SIZE], filter[160];
 	struct bpf_program prog;
 	unsigned lo = s->m.port_lo, hi = lo + SK_SYN_PORTS - 1;
 	int rc;
@@ -156,15 +156,20 @@ cap_open(struct sk_syn *s, struct sk_err *e)
 		return pcap_fail(s->pcap, rc, "any", e);
 	if (pcap_setdirection(s->pcap, PCAP_D_IN) != 0)
 		return pcap_fail(s->pcap, 0, "setdirection", e);
+	/* "inbound" keeps the kernel from copying loopback's outgoing
+	 * copy of each reply to us at all (pcap_setdirection drops it only
+	 * in user space); link types without a direction refuse it. */
 	if (s->family == AF_INET)
-		snprintf(filter, sizeof(filter), "ip and (tcp dst portrange "
-		    "%u-%u or icmp[0] = 3 or icmp[0] = 11 or icmp[0] = 12)",
-		    lo, hi);
+		snprintf(filter, sizeof(filter), "inbound and ip and (tcp dst "
+		    "portrange %u-%u or icmp[0] = 3 or icmp[0] = 11 or "
+		    "icmp[0] = 12)", lo, hi);
 	else
-		snprintf(filter, sizeof(filter), "ip6 and (tcp dst portrange "
-		    "%u-%u or icmp6[0] = 1 or icmp6[0] = 3 or icmp6[0] = 4)",
-		    lo, hi);
-	if (pcap_compile(s->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+		snprintf(filter, sizeof(filter), "inbound and ip6 and (tcp dst "
+		    "portrange %u-%u or icmp6[0] = 1 or icmp6[0] = 3 or "
+		    "icmp6[0] = 4)", lo, hi);
+	if (pcap_compile(s->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 &&
+	    pcap_compile(s->pcap, &prog, filter + strlen("inbound and "), 1,
+	    PCAP_NETMASK_UNKNOWN) != 0)
 		return pcap_fail(s->pcap, 0, "compile", e);
 	rc = pcap_setfilter(s->pcap, &prog);
 	pcap_freecode(&prog);
