@@ -22,7 +22,7 @@ SBIN   = whoisd
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
 lssock_PKGS = ncursesw
-resolve_PKGS =
+resolve_PKGS = libidn2
 
 # pkg-config modules a library module needs, one list per lib/<mod>.c
 # (lib/dns_PKGS = libcares, ...): the module is compiled with their

@@ -48,6 +48,7 @@ start_dns() {
 	198.18.0.40 dual.test
 	2001:2::41 dual.test
 	198.18.0.41 dual.test
+	198.18.0.50 xn--bcher-kva.test
 	EOT
 }
 
@@ -108,6 +109,18 @@ resolve_addrs() {
 		echo "$n: want [$want] got [$got]"
 		[ "$got" = "$want" ]
 	done
+}
+
+@test "resolve converts an IDN to A-labels as getent ahosts does" {
+	start_dns
+	want=$(getent_addrs bücher.test)
+	[ "$want" = 198.18.0.50 ]
+	[ "$(resolve_addrs bücher.test)" = "$want" ]
+	run in_ns "$R" -j bücher.test
+	echo "$output" | jq -e '.idn == {"u_label": "bücher.test", "a_label": "xn--bcher-kva.test"}'
+	run in_ns "$R" xn--bcher-kva.test
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" idn bücher.test"* ]]
 }
 
 @test "resolve -4 and -6 keep one family" {
@@ -297,4 +310,235 @@ resolve_addrs() {
 	[ "$status" -eq 2 ]
 	run "$R"
 	[ "$status" -eq 2 ]
+}
+
+# ---- DNS mode ---------------------------------------------------------------
+
+# A dnsmasq on 127.0.53.x and a free port serving every record type
+# resolve --dns knows, plus the hosts file $ZONE_HOSTS (bulk names);
+# sets ZDNS (address) and ZPORT.
+start_zone() {
+	sk_require_cmd dnsmasq dig jq
+	ZDNS=127.0.53.$((2 + RANDOM % 250))
+	ZPORT=$(sk_free_port)
+	: "${ZONE_HOSTS:=/dev/null}"
+	local caa soa ns
+	caa=0005697373756563612e74657374			# 0 issue "ca.test"
+	soa=026e730474657374000561646d696e0474657374000000000700000e1000000258000151800000012c
+	ns=026e730474657374 ns=${ns}00
+	sk_server_start zone dnsmasq -k --conf-file=/dev/null --no-resolv \
+		--no-hosts --bind-interfaces --listen-address="$ZDNS" \
+		--port="$ZPORT" --pid-file= --local=/test/ --user=root \
+		--addn-hosts="$ZONE_HOSTS" \
+		--host-record=a.test,198.18.0.20,2001:2::20 \
+		--host-record=a.x.test,198.18.0.21 \
+		--host-record=xn--bcher-kva.test,198.18.0.50 \
+		--mx-host=mx.test,mail.test,10 \
+		--srv-host=_whois._tcp.test,a.test,43,0,5 \
+		--txt-record='txt.test,hello world,x"y' \
+		--cname=c.test,a.test \
+		--ptr-record=20.0.18.198.in-addr.arpa,a.test \
+		--txt-record=nodata.test,sockkit \
+		--dns-rr=caa.test,257,$caa --dns-rr=soa.test,6,$soa \
+		--dns-rr=test,2,$ns
+	local i
+	for i in $(seq 1 100); do
+		ss -Hlun "src $ZDNS:$ZPORT" | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "dnsmasq did not start: $(cat "$BATS_TEST_TMPDIR/zone.err")" >&2
+	return 1
+}
+
+# What dig's answer section holds, as "name type data" lines, sorted.
+dig_answer() {
+	dig @"$ZDNS" -p "$ZPORT" +noall +answer "$1" "$2" |
+		awk '{ n = $1; t = $4; $1 = $2 = $3 = $4 = ""; sub(/^ +/, "");
+			print n, t, $0 }' | sort
+}
+
+resolve_answer() {
+	"$R" --dns -j "$1" "$2" "@$ZDNS:$ZPORT" |
+		jq -r '.records[] | "\(.name) \(.type) \(.data)"' | sort
+}
+
+@test "resolve --dns answers what dig answers, for every type" {
+	start_zone
+	while read -r t n; do
+		want=$(dig_answer "$t" "$n")
+		got=$(resolve_answer "$t" "$n")
+		echo "$t $n: want [$want] got [$got]"
+		[ -n "$want" ]
+		[ "$got" = "$want" ]
+	done <<-EOT
+	A a.test
+	AAAA a.test
+	A c.test
+	CNAME c.test
+	MX mx.test
+	NS test
+	SRV _whois._tcp.test
+	TXT txt.test
+	PTR 20.0.18.198.in-addr.arpa
+	SOA soa.test
+	CAA caa.test
+	EOT
+}
+
+@test "resolve --dns shows rcode, TTL, server and time" {
+	start_zone
+	run "$R" --dns -t MX mx.test "@$ZDNS:$ZPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "mx.test MX ok NOERROR mx.test. 0 MX 10 mail.test. server $ZDNS:$ZPORT time "*ms ]]
+	run "$R" --dns -j a.test "@$ZDNS:$ZPORT"
+	echo "$output" | jq -e --arg s "$ZDNS:$ZPORT" '.source == "dns" and
+		.rcode == "NOERROR" and .server == $s and .rrtype == "A" and
+		(.time_ms | type) == "number" and .records[0].ttl == 0 and
+		.addresses == [{"family": "inet", "address": "198.18.0.20"}]'
+}
+
+@test "resolve --dns exits 1 for NXDOMAIN and NODATA, 3 for REFUSED" {
+	start_zone
+	run "$R" --dns nx.test "@$ZDNS:$ZPORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nx.test A not-found NXDOMAIN "* ]]
+	run "$R" --dns nodata.test "@$ZDNS:$ZPORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nodata.test A no-data NOERROR "* ]]
+	run "$R" --dns MX a.test "@$ZDNS:$ZPORT"
+	[ "$status" -eq 1 ]
+	run "$R" --dns example.com "@$ZDNS:$ZPORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "example.com A perm-fail REFUSED "* ]]
+}
+
+@test "resolve --dns times out on a server that drops, every try sent, exit 3" {
+	sk_require_cmd python3
+	port=$(sk_free_port)
+	sk_server_start drop python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+n = 0
+while True:
+    s.recvfrom(4096)
+    n += 1
+    print(n, flush=True)' "$port"
+	for i in $(seq 1 50); do
+		ss -Hlun "sport = :$port" | grep -q . && break
+		sleep 0.05
+	done
+	run "$R" --dns -w 1 --retries 2 slow.test "@127.0.0.1:$port"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "slow.test A timeout "* ]]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/drop.out")" -eq 3 ]
+}
+
+@test "resolve --dns rejects bad names per name, exit 2, the rest answered" {
+	start_zone
+	long=$(printf 'a%.0s' $(seq 1 64))
+	run "$R" --dns "$long.test" 'bad!name' a.test "@$ZDNS:$ZPORT"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" == *"label longer than 63"* ]]
+	[[ "${lines[1]}" == *"bad character"* ]]
+	[[ "${lines[2]}" == "a.test A ok "* ]]
+	run "$R" --dns a.test @nonsense
+	[ "$status" -eq 2 ]
+	run "$R" --dns -4 a.test
+	[ "$status" -eq 2 ]
+	run "$R" --qps 10 a.test
+	[ "$status" -eq 2 ]
+}
+
+@test "resolve --dns converts U-labels to A-labels and shows both" {
+	start_zone
+	run "$R" --dns -j bücher.test "@$ZDNS:$ZPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.addresses[0].address == "198.18.0.50" and
+		.idn.a_label == "xn--bcher-kva.test" and .idn.u_label == "bücher.test"'
+	run "$R" --dns xn--bcher-kva.test "@$ZDNS:$ZPORT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" idn bücher.test "* ]]
+	run "$R" --dns --no-idn bücher.test "@$ZDNS:$ZPORT"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not ASCII"* ]]
+}
+
+@test "resolve --dns --search shows each name tried" {
+	start_zone
+	# c-ares takes the search list and ndots from the environment too
+	run env LOCALDOMAIN="x.test test" RES_OPTIONS="ndots:1" \
+		"$R" --dns -j --search a "@$ZDNS:$ZPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.tried[] | "\(.name)=\(.rcode)"] ==
+		["a.x.test=NOERROR"] and .records[0].data == "198.18.0.21"'
+	run env LOCALDOMAIN="nope.test test" RES_OPTIONS="ndots:1" \
+		"$R" --dns --search a "@$ZDNS:$ZPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" tried a.nope.test=NXDOMAIN,a.test=NOERROR "* ]]
+	run env LOCALDOMAIN="nope.test" RES_OPTIONS="ndots:1" \
+		"$R" --dns --search zz "@$ZDNS:$ZPORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *" tried zz.nope.test=NXDOMAIN,zz=REFUSED "* ]]
+}
+
+@test "resolve --dns -f: 10,000 names, each answered once, in order with --ordered" {
+	ZONE_HOSTS=$BATS_TEST_TMPDIR/bulk.hosts
+	awk 'BEGIN { for (i = 1; i <= 10000; i++)
+		printf "198.18.%d.%d n%d.bulk.test\n", 64 + int(i / 250), i % 250 + 1, i }' \
+		>"$ZONE_HOSTS"
+	start_zone
+	awk 'BEGIN { for (i = 1; i <= 10000; i++)
+		if (i % 1000 == 0) print "gone" i ".bulk.test"; else print "n" i ".bulk.test" }' \
+		>"$BATS_TEST_TMPDIR/names"
+	run "$R" --dns -j --ordered -f "$BATS_TEST_TMPDIR/names" "@$ZDNS:$ZPORT"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 10000 ]
+	printf '%s\n' "${lines[@]}" | jq -r .query >"$BATS_TEST_TMPDIR/got"
+	diff "$BATS_TEST_TMPDIR/names" "$BATS_TEST_TMPDIR/got"
+	printf '%s\n' "${lines[@]}" | jq -r 'select(.status == "ok") |
+		"\(.addresses[0].address) \(.query)"' >"$BATS_TEST_TMPDIR/addrs"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/addrs")" -eq 9990 ]
+	awk '$2 !~ /^n[0-9]*000[.]/' "$ZONE_HOSTS" | sort >"$BATS_TEST_TMPDIR/want"
+	sort "$BATS_TEST_TMPDIR/addrs" | diff "$BATS_TEST_TMPDIR/want" -
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.status == "not-found") | .query' | wc -l)" -eq 10 ]
+	# unordered: the same set of lines, each once
+	run "$R" --dns -f "$BATS_TEST_TMPDIR/names" "@$ZDNS:$ZPORT"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | awk '{ print $1 }' | sort -u | wc -l)" -eq 10000 ]
+}
+
+@test "resolve --dns -f keeps one line per input line with bad lines and types" {
+	start_zone
+	printf '%s\n' a.test 'mx.test MX' 'bad!name' '' '# c' 'a.test BOGUS' \
+		'a b c' nx.test >"$BATS_TEST_TMPDIR/names"
+	run "$R" --dns --ordered -f "$BATS_TEST_TMPDIR/names" "@$ZDNS:$ZPORT"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 6 ]
+	[[ "${lines[0]}" == "a.test A ok "* ]]
+	[[ "${lines[1]}" == "mx.test MX ok "* ]]
+	[[ "${lines[2]}" == "bad!name A input "* ]]
+	[[ "${lines[3]}" == *"unknown record type BOGUS"* ]]
+	[[ "${lines[4]}" == "line-7 A input "* ]]
+	[[ "${lines[5]}" == "nx.test A not-found "* ]]
+}
+
+@test "resolve --dns --qps paces the queries and loses none" {
+	start_zone
+	for i in $(seq 1 60); do echo a.test; done >"$BATS_TEST_TMPDIR/names"
+	t0=$(sk_ms)
+	run "$R" --dns --qps 100 -f "$BATS_TEST_TMPDIR/names" "@$ZDNS:$ZPORT"
+	t1=$(sk_ms)
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 60 ]
+	# a lower bound only: 60 queries at 100 per second take >= 0.59 s
+	[ $((t1 - t0)) -ge 550 ]
 }

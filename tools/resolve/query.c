@@ -28,47 +28,6 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/*
- * A host name as DNS can carry it: labels of 1-63 bytes, 253 bytes in
- * all (a trailing dot aside), letters, digits, '-' and '_' (SRV-style
- * names and hosts files use it).  Bytes >= 0x80 are refused: IDN is not
- * converted.  Returns 0 or -1 with an SK_ERR_INPUT naming the fault.
- */
-int
-rs_name_check(const char *name, struct sk_err *e)
-{
-	size_t len = strlen(name), label = 0, i;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len == 0)
-		return sk_err_kset(e, SK_ERR_INPUT, EINVAL, "name \"%s\": empty",
-		    name);
-	if (len > 253)
-		return sk_err_kset(e, SK_ERR_INPUT, EINVAL,
-		    "name %.40s...: longer than 253 bytes", name);
-	for (i = 0; i < len; i++) {
-		unsigned char c = name[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return sk_err_kset(e, SK_ERR_INPUT, EINVAL,
-				    "name \"%s\": empty label", name);
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return sk_err_kset(e, SK_ERR_INPUT, EINVAL,
-			    "name \"%.64s\": bad character 0x%02x at %zu",
-			    name, c, i);
-		if (++label > 63)
-			return sk_err_kset(e, SK_ERR_INPUT, EINVAL,
-			    "name %.40s...: label longer than 63 bytes", name);
-	}
-	return 0;
-}
-
 /* An address literal is a reverse query; host:service is a plan. */
 enum rs_type
 rs_classify(const char *arg)
@@ -119,9 +78,14 @@ static int
 forward(struct rs_result *r, const char *host, const struct rs_opts *o)
 {
 	struct addrinfo *res, *ai;
+	char ascii[SK_HOSTLEN];
 
-	if (rs_name_check(host, &r->err) == -1)
+	/* IDN: getaddrinfo gets the A-label form, as getent's AI_IDN does */
+	if (rs_name_ascii(host, ascii, sizeof(ascii), o, &r->err) == -1)
 		return -1;
+	if (strcmp(ascii, host) != 0)
+		snprintf(r->alabel, sizeof(r->alabel), "%s", ascii);
+	host = ascii;
 	if (sk_addr_resolve(host, NULL, o->family, 0, RS_AI_FLAGS, &res,
 	    sk_deadline_in(o->timeout_ms), &r->err) == -1)
 		return -1;

@@ -30,9 +30,22 @@ print_ep(FILE *out, const struct rs_addr *a)
 		fprintf(out, "%s:%d", a->addr, a->port);
 }
 
+/* An IDN query's other form: its A-labels if typed in U-labels, its
+ * U-labels if typed in A-labels; 0 if it is no IDN. */
+static int
+idn_other(const struct rs_result *r, char *buf, size_t len)
+{
+	if (r->alabel[0] != '\0')
+		snprintf(buf, len, "%s", r->alabel);
+	else
+		rs_name_unicode(r->query, buf, len);
+	return buf[0] != '\0';
+}
+
 static void
 render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 {
+	char idn[SK_HOSTLEN * 4];
 	int i;
 
 	if (r->err.kind != SK_ERR_NONE) {
@@ -62,6 +75,8 @@ render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 		}
 		if (r->type == RS_HOST && r->canon[0] != '\0')
 			fprintf(out, " canonical %s", r->canon);
+		if (r->type == RS_HOST && idn_other(r, idn, sizeof(idn)))
+			fprintf(out, " idn %s", idn);
 	}
 	if (o->timings)
 		fprintf(out, " time %.1fms", r->ms);
@@ -71,6 +86,7 @@ render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 static void
 render_json(FILE *out, const struct rs_result *r)
 {
+	char idn[SK_HOSTLEN * 4];
 	struct sk_json j;
 	int i;
 
@@ -97,6 +113,15 @@ render_json(FILE *out, const struct rs_result *r)
 		case RS_HOST:
 			sk_json_key(&j, "canonical_name");
 			sk_json_str(&j, r->canon[0] ? r->canon : NULL);
+			if (idn_other(r, idn, sizeof(idn))) {
+				sk_json_key(&j, "idn");
+				sk_json_obj_begin(&j);
+				sk_json_key(&j, "u_label");
+				sk_json_str(&j, r->alabel[0] ? r->query : idn);
+				sk_json_key(&j, "a_label");
+				sk_json_str(&j, r->alabel[0] ? idn : r->query);
+				sk_json_obj_end(&j);
+			}
 			break;
 		case RS_ADDR:
 			sk_json_key(&j, "name");

@@ -31,9 +31,39 @@ struct rs_opts {
 	int json;		/* -j */
 	int timings;		/* -t */
 	int ordered;		/* --ordered */
-	int workers;		/* -c */
+	int workers;		/* -c: NSS worker threads */
 	int64_t timeout_ms;	/* -w, per lookup */
 	int stagger_ms;		/* the plan's Happy Eyeballs stagger */
+	int idn;		/* --idn (default) / --no-idn */
+	/* DNS mode */
+	int dns;		/* --dns */
+	int dns_type;		/* SK_DNS_A ... */
+	const char *server;	/* @SERVER[:PORT], or NULL: resolv.conf */
+	int search;		/* --search */
+	int retries;		/* --retries */
+	double qps;		/* --qps, 0: no ceiling */
+	int inflight;		/* -c in DNS mode: queries in flight */
+	int tcp;		/* --tcp */
+};
+
+/* A name --search tried, and what it got. */
+struct rs_tried {
+	char name[SK_HOSTLEN + 2];
+	int rcode;		/* -1: no reply */
+	enum sk_err_kind kind;
+};
+
+struct sk_dns_result;
+
+/* What the DNS renderer shows of one query. */
+struct rs_dns_view {
+	const char *query;	/* as given */
+	const char *ascii;	/* as sent (A-labels), "" if never sent */
+	int type;
+	const struct sk_dns_result *res;
+	const struct sk_err *err;
+	const struct rs_tried *tried;
+	size_t ntried;
 };
 
 struct rs_addr {
@@ -49,6 +79,7 @@ struct rs_result {
 	struct sk_err err;	/* kind SK_ERR_NONE: answered */
 	double ms;		/* time the lookup took */
 	char canon[SK_HOSTLEN];	/* RS_HOST: canonical name */
+	char alabel[SK_HOSTLEN];	/* RS_HOST: A-label form of an IDN query */
 	char name[SK_HOSTLEN];	/* RS_ADDR: the PTR name; RS_SERV/PROTO: name */
 	int fcrdns;		/* RS_ADDR: -1 unknown, 0 mismatch, 1 ok */
 	int number;		/* RS_SERV: port; RS_PROTO: protocol number */
@@ -59,8 +90,13 @@ struct rs_result {
 	int naddr;
 };
 
-/* query.c */
+/* name.c */
 int rs_name_check(const char *name, struct sk_err *e);
+int rs_name_ascii(const char *name, char *out, size_t len,
+    const struct rs_opts *o, struct sk_err *e);
+void rs_name_unicode(const char *ascii, char *out, size_t len);
+
+/* query.c */
 enum rs_type rs_classify(const char *arg);
 void rs_query(struct rs_result *r, enum rs_type type, const char *q,
     const char *service, const struct rs_opts *o);
@@ -72,5 +108,14 @@ int rs_batch(FILE *in, const char *name, const struct rs_opts *o);
 
 /* render.c */
 void rs_render(FILE *out, const struct rs_result *r, const struct rs_opts *o);
+
+/* dns.c: operands or batch lines as DNS queries on one loop; the worst
+ * exit code, -1 (errno) on failure, -2 for a bad server. */
+int rs_dns_args(char **names, int n, const struct rs_opts *o);
+int rs_dns_batch(FILE *in, const struct rs_opts *o);
+
+/* dnsout.c */
+void rs_render_dns(FILE *out, const struct rs_dns_view *v,
+    const struct rs_opts *o);
 
 #endif
