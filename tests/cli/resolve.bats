@@ -14,6 +14,7 @@ setup() {
 }
 
 teardown() {
+	stop_compare_ns
 	sk_servers_stop_all
 }
 
@@ -541,4 +542,102 @@ while True:
 	[ "${#lines[@]}" -eq 60 ]
 	# a lower bound only: 60 queries at 100 per second take >= 0.59 s
 	[ $((t1 - t0)) -ge 550 ]
+}
+
+# ---- --compare ------------------------------------------------------------
+
+# A network namespace of our own whose /etc/netns/NAME/ files (resolv.conf
+# with a search domain, hosts, nsswitch.conf) ip netns exec puts over
+# /etc, and a dnsmasq inside it on 127.0.53.5:53.  h4.test is IPv4-only
+# in the hosts file and has other A and AAAA records in DNS.
+start_compare_ns() {
+	sk_require_root
+	sk_require_cmd ip dnsmasq jq
+	CNS=sk-rcmp-$$
+	ip netns add "$CNS"
+	mkdir -p "/etc/netns/$CNS"
+	ip -n "$CNS" link set lo up
+	# AI_ADDRCONFIG wants a non-loopback address of each family: a veth
+	# pair with both ends inside
+	ip -n "$CNS" link add skra type veth peer name skrb
+	ip -n "$CNS" addr add 198.18.201.1/24 dev skra
+	ip -n "$CNS" -6 addr add 2001:2:0:201::1/64 dev skra nodad
+	ip -n "$CNS" link set skra up
+	ip -n "$CNS" link set skrb up
+	printf 'nameserver 127.0.53.5\nsearch test\noptions timeout:1 attempts:2\n' \
+		>"/etc/netns/$CNS/resolv.conf"
+	printf '127.0.0.1 localhost\n198.18.0.11 h4.test\n' >"/etc/netns/$CNS/hosts"
+	printf 'hosts: files dns\n' >"/etc/netns/$CNS/nsswitch.conf"
+	sk_server_start cmpdns ip netns exec "$CNS" dnsmasq -k \
+		--conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=127.0.53.5 --port=53 --pid-file= --user=root \
+		--local=/test/ --host-record=a.test,198.18.0.20,2001:2::20 \
+		--host-record=h4.test,198.18.0.99,2001:2::99 \
+		--txt-record=nodata.test,sockkit
+	local i
+	for i in $(seq 1 100); do
+		ip netns exec "$CNS" ss -Hlun "src 127.0.53.5:53" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+stop_compare_ns() {
+	[ -n "${CNS:-}" ] || return 0
+	sk_server_stop cmpdns
+	ip netns del "$CNS" 2>/dev/null || true
+	rm -rf "/etc/netns/$CNS"
+}
+
+in_cns() {
+	ip netns exec "$CNS" "$@"
+}
+
+@test "resolve --compare: the same answer from NSS and DNS exits 0" {
+	start_compare_ns
+	run in_cns "$R" --compare a.test
+	stop_compare_ns
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "a.test same" ]
+	[[ "${lines[1]}" == "  nss ok ="* ]]
+	[[ "${lines[2]}" == "  dns ok A NOERROR AAAA NOERROR ="* ]]
+}
+
+@test "resolve --compare explains a hosts entry hiding DNS's AAAA" {
+	start_compare_ns
+	run in_cns "$R" -j --compare h4.test
+	stop_compare_ns
+	echo "$output"
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -e '.same == false and
+		.nss.addresses == [{"family": "inet", "address": "198.18.0.11", "in": "nss"}] and
+		([.dns.addresses[].in] | unique) == ["dns"] and
+		.hosts_file == ["198.18.0.11"] and
+		any(.differences[]; startswith("hosts-file entry")) and
+		any(.differences[]; startswith("AAAA hidden"))'
+}
+
+@test "resolve --compare explains search-domain expansion" {
+	start_compare_ns
+	run in_cns "$R" --compare a
+	stop_compare_ns
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "${lines[1]}" == "  nss ok "*" canonical a.test" ]]
+	[[ "${lines[2]}" == *" (for a.test)"* ]]
+	[[ "$output" == *"! search-domain expansion: DNS has no address for a as typed; NSS and the search list find a.test"* ]]
+}
+
+@test "resolve --compare tells NODATA apart from NXDOMAIN" {
+	start_compare_ns
+	run in_cns "$R" -j --compare nodata.test nx.test
+	stop_compare_ns
+	echo "$output"
+	[ "${#lines[@]}" -eq 2 ]
+	echo "${lines[0]}" | jq -e '.dns.status == "no-data" and
+		.dns.rcode_a == "NOERROR" and
+		any(.differences[]; test("NODATA"))'
+	echo "${lines[1]}" | jq -e '.dns.status == "not-found" and
+		.dns.rcode_a == "NXDOMAIN" and .nss.status == "not-found"'
 }

@@ -36,6 +36,7 @@ usage(int ok)
 	    "               [type] name ... [@server[:port]]\n"
 	    "       resolve --dns [-jt] [-c inflight] [--ordered] [--qps n] [--search]\n"
 	    "               [--tcp] [--retries n] [-w secs] [type] [@server[:port]] -f file\n"
+	    "       resolve --compare [-jt] [-w secs] name ... [@server[:port]]\n"
 	    "       resolve -h | -V\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
 }
@@ -49,10 +50,11 @@ bad(const char *fmt, const char *arg)
 	usage(0);
 }
 
-enum { OPT_ORDERED = 256, OPT_DNS, OPT_SEARCH, OPT_RETRIES, OPT_QPS, OPT_TCP,
+enum { OPT_ORDERED = 256, OPT_COMPARE, OPT_DNS, OPT_SEARCH, OPT_RETRIES, OPT_QPS, OPT_TCP,
 	OPT_IDN, OPT_NOIDN };
 
 static const struct option longopts[] = {
+	{ "compare",	no_argument,		NULL, OPT_COMPARE },
 	{ "dns",	no_argument,		NULL, OPT_DNS },
 	{ "file",	required_argument,	NULL, 'f' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -163,6 +165,32 @@ dns_main(int argc, char *argv[], const char *file, struct rs_opts *o)
 	return x;
 }
 
+/* --compare NAME... [@SERVER[:PORT]] */
+static int
+compare_main(int argc, char *argv[], struct rs_opts *o)
+{
+	char *names[argc > 0 ? argc : 1];
+	int i, n = 0, x;
+
+	for (i = 0; i < argc; i++) {
+		if (argv[i][0] != '@')
+			names[n++] = argv[i];
+		else if (o->server != NULL || argv[i][1] == '\0')
+			bad("server %s: one @server[:port]", argv[i]);
+		else
+			o->server = argv[i] + 1;
+	}
+	if (n == 0)
+		usage(0);
+	if ((x = rs_compare(names, n, o)) == -2)
+		return SK_EXIT_USAGE;
+	if (x == -1) {
+		fprintf(stderr, "resolve: compare: %s\n", strerror(errno));
+		return SK_EXIT_FAIL;
+	}
+	return x;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -229,6 +257,9 @@ main(int argc, char *argv[])
 		case OPT_ORDERED:
 			o.ordered = 1;
 			break;
+		case OPT_COMPARE:
+			o.compare = 1;
+			break;
 		case OPT_DNS:
 			o.dns = 1;
 			break;
@@ -265,6 +296,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (o.search)
 		dnsonly = dnsonly ? dnsonly : "--search";
+	if (o.compare) {
+		if (o.dns || fixed || file != NULL || o.ordered || o.search ||
+		    o.qps > 0 || o.family != AF_UNSPEC)
+			bad("%s", "--compare takes names (and @server) only");
+		return compare_main(argc, argv, &o);
+	}
 	if (o.dns) {
 		if (fixed || o.family != AF_UNSPEC)
 			bad("%s", "--dns asks for record types: no -s, -P, -4 or -6");

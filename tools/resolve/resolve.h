@@ -44,6 +44,7 @@ struct rs_opts {
 	double qps;		/* --qps, 0: no ceiling */
 	int inflight;		/* -c in DNS mode: queries in flight */
 	int tcp;		/* --tcp */
+	int compare;		/* --compare */
 };
 
 /* A name --search tried, and what it got. */
@@ -113,6 +114,9 @@ void rs_render(FILE *out, const struct rs_result *r, const struct rs_opts *o);
  * exit code, -1 (errno) on failure, -2 for a bad server. */
 int rs_dns_args(char **names, int n, const struct rs_opts *o);
 int rs_dns_batch(FILE *in, const struct rs_opts *o);
+
+/* compare.c: NSS beside DNS for each name; exit code, -1, -2 as above */
+int rs_compare(char **names, int n, const struct rs_opts *o);
 
 /* dnsout.c */
 void rs_render_dns(FILE *out, const struct rs_dns_view *v,
