@@ -1,6 +1,6 @@
 /*
  * resolve_cost — what a deadline costs sk_addr_resolve(), for
- * bench/resolve.sh.  Times N calls of each of:
+ * bench/resolve-cost.sh.  Times N calls of each of:
  *   raw       getaddrinfo(3) of a numeric address (the anchor)
  *   never     sk_addr_resolve(), same address, SK_NEVER
  *   deadline  sk_addr_resolve(), same address, a 2 s deadline (fast path)
