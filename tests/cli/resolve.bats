@@ -50,6 +50,8 @@ start_dns() {
 	2001:2::41 dual.test
 	198.18.0.41 dual.test
 	198.18.0.50 xn--bcher-kva.test
+	::1 lo2.test
+	127.0.0.1 lo2.test
 	EOT
 }
 
@@ -640,4 +642,47 @@ in_cns() {
 		any(.differences[]; test("NODATA"))'
 	echo "${lines[1]}" | jq -e '.dns.status == "not-found" and
 		.dns.rcode_a == "NXDOMAIN" and .nss.status == "not-found"'
+}
+
+# ---- --probe ----------------------------------------------------------------
+
+# A TCP listener on 127.0.0.1 only; sets LPORT.
+start_listener() {
+	sk_require_cmd python3
+	LPORT=$(sk_free_port)
+	sk_server_start listener python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+time.sleep(60)' "$LPORT"
+	sk_wait_port "$LPORT"
+}
+
+@test "resolve --probe connects to each address in plan order" {
+	start_dns
+	start_listener
+	run in_ns "$R" -j --probe lo2.test "$LPORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# both families tried, in the plan's order, each with its own verdict
+	echo "$output" | jq -e '[.attempts[] | "\(.address) \(.probe.status)"] |
+		sort == ["127.0.0.1 connected", "::1 refused"]'
+	echo "$output" | jq -e 'all(.attempts[]; (.probe.time_ms | type) == "number")'
+	run in_ns "$R" --probe "lo2.test:$LPORT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"127.0.0.1:$LPORT (connected "* ]]
+	[[ "$output" == *"[::1]:$LPORT (refused "* ]]
+}
+
+@test "resolve --probe exits 3 when no address takes the connection" {
+	port=$(sk_free_port)
+	run "$R" --probe "127.0.0.1:$port"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "127.0.0.1:$port refused +0ms 127.0.0.1:$port (refused "* ]]
+	run "$R" --probe localhost
+	[ "$status" -eq 2 ]
+	run "$R" --probe --dns a.test
+	[ "$status" -eq 2 ]
 }

@@ -29,7 +29,7 @@ usage(int ok)
 {
 	fprintf(ok ? stdout : stderr,
 	    "usage: resolve [-46jt] [-w secs] name | address ...\n"
-	    "       resolve [-46jt] [-w secs] host service | host:service\n"
+	    "       resolve [-46jt] [--probe] [-w secs] host service | host:service\n"
 	    "       resolve [-jt] -s service[/proto] ... | -P proto ...\n"
 	    "       resolve [-46jt] [-c workers] [--ordered] [-w secs] -f file\n"
 	    "       resolve --dns [-jt] [--search] [--tcp] [--retries n] [-w secs]\n"
@@ -51,7 +51,7 @@ bad(const char *fmt, const char *arg)
 }
 
 enum { OPT_ORDERED = 256, OPT_COMPARE, OPT_DNS, OPT_SEARCH, OPT_RETRIES, OPT_QPS, OPT_TCP,
-	OPT_IDN, OPT_NOIDN };
+	OPT_IDN, OPT_NOIDN, OPT_PROBE };
 
 static const struct option longopts[] = {
 	{ "compare",	no_argument,		NULL, OPT_COMPARE },
@@ -64,6 +64,7 @@ static const struct option longopts[] = {
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "no-idn",	no_argument,		NULL, OPT_NOIDN },
 	{ "ordered",	no_argument,		NULL, OPT_ORDERED },
+	{ "probe",	no_argument,		NULL, OPT_PROBE },
 	{ "protocol",	required_argument,	NULL, 'P' },
 	{ "qps",	required_argument,	NULL, OPT_QPS },
 	{ "retries",	required_argument,	NULL, OPT_RETRIES },
@@ -260,6 +261,9 @@ main(int argc, char *argv[])
 		case OPT_COMPARE:
 			o.compare = 1;
 			break;
+		case OPT_PROBE:
+			o.probe = 1;
+			break;
 		case OPT_DNS:
 			o.dns = 1;
 			break;
@@ -296,6 +300,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (o.search)
 		dnsonly = dnsonly ? dnsonly : "--search";
+	if (o.probe && (o.dns || o.compare || fixed))
+		bad("%s", "--probe goes with a connect plan");
 	if (o.compare) {
 		if (o.dns || fixed || file != NULL || o.ordered || o.search ||
 		    o.qps > 0 || o.family != AF_UNSPEC)
@@ -337,6 +343,12 @@ main(int argc, char *argv[])
 		usage(0);
 	if (argc == 2 && is_service(argv[1]))
 		return run_one(RS_PLAN, argv[0], argv[1], &o);
+	if (o.probe) {
+		for (i = 0; i < argc && rs_classify(argv[i]) != RS_PLAN; i++)
+			;
+		if (i == argc)
+			bad("%s", "--probe goes with a connect plan");
+	}
 	for (i = 0; i < argc; i++)
 		if ((x = run_one(rs_classify(argv[i]), argv[i], NULL, &o)) >
 		    worst)

@@ -252,6 +252,8 @@ plan(struct rs_result *r, const char *q, const char *serv,
 	free(order);
 	freeaddrinfo(res);
 	schedule(r, o->stagger_ms);
+	if (o->probe)
+		rs_probe(r, o);
 	return 0;
 }
 

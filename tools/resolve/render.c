@@ -42,13 +42,32 @@ idn_other(const struct rs_result *r, char *buf, size_t len)
 	return buf[0] != '\0';
 }
 
+/* --probe: "(connected 0.2ms)" or "(refused 0.1ms: ...)" */
+static void
+print_probe(FILE *out, const struct rs_addr *a)
+{
+	if (a->perr.kind == SK_ERR_NONE)
+		fprintf(out, " (connected %.1fms)", a->connect_ms);
+	else
+		fprintf(out, " (%s %.1fms%s%s)", sk_err_kind_str(a->perr.kind),
+		    a->connect_ms, a->reason[0] ? " " : "", a->reason);
+}
+
 static void
 render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 {
 	char idn[SK_HOSTLEN * 4];
 	int i;
 
-	if (r->err.kind != SK_ERR_NONE) {
+	if (r->err.kind != SK_ERR_NONE && r->type == RS_PLAN && r->naddr > 0) {
+		/* --probe found nothing to connect to: show every attempt */
+		fprintf(out, "%s %s", r->query, sk_err_kind_str(r->err.kind));
+		for (i = 0; i < r->naddr; i++) {
+			fprintf(out, " +%lldms ", (long long)r->addr[i].start_ms);
+			print_ep(out, &r->addr[i]);
+			print_probe(out, &r->addr[i]);
+		}
+	} else if (r->err.kind != SK_ERR_NONE) {
 		fprintf(out, "%s %s %s", r->query,
 		    sk_err_kind_str(r->err.kind), r->err.msg);
 	} else if (r->type == RS_SERV || r->type == RS_PROTO) {
@@ -69,6 +88,8 @@ render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 				fprintf(out, " +%lldms ",
 				    (long long)r->addr[i].start_ms);
 				print_ep(out, &r->addr[i]);
+				if (r->addr[i].probed)
+					print_probe(out, &r->addr[i]);
 			} else {
 				fprintf(out, " %s", r->addr[i].addr);
 			}
@@ -81,6 +102,27 @@ render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 	if (o->timings)
 		fprintf(out, " time %.1fms", r->ms);
 	fputc('\n', out);
+}
+
+static void
+json_probe(struct sk_json *j, const struct rs_addr *a)
+{
+	sk_json_key(j, "probe");
+	sk_json_obj_begin(j);
+	sk_json_key(j, "status");
+	sk_json_str(j, a->perr.kind == SK_ERR_NONE ? "connected" :
+	    sk_err_kind_str(a->perr.kind));
+	sk_json_key(j, "time_ms");
+	sk_json_double(j, (double)(long long)(a->connect_ms * 1000) / 1000);
+	if (a->perr.kind != SK_ERR_NONE) {
+		sk_json_key(j, "error");
+		sk_json_str(j, a->perr.msg);
+	}
+	if (a->reason[0] != '\0') {
+		sk_json_key(j, "reason");
+		sk_json_str(j, a->reason);
+	}
+	sk_json_obj_end(j);
 }
 
 static void
@@ -108,7 +150,7 @@ render_json(FILE *out, const struct rs_result *r)
 	}
 	sk_json_key(&j, "time_ms");
 	sk_json_double(&j, (double)(long long)(r->ms * 1000) / 1000);
-	if (r->err.kind == SK_ERR_NONE) {
+	if (r->err.kind == SK_ERR_NONE || (r->type == RS_PLAN && r->naddr > 0)) {
 		switch (r->type) {
 		case RS_HOST:
 			sk_json_key(&j, "canonical_name");
@@ -164,6 +206,8 @@ render_json(FILE *out, const struct rs_result *r)
 					sk_json_key(&j, "start_ms");
 					sk_json_int(&j, r->addr[i].start_ms);
 				}
+				if (r->addr[i].probed)
+					json_probe(&j, &r->addr[i]);
 				sk_json_obj_end(&j);
 			}
 			sk_json_arr_end(&j);

@@ -45,6 +45,7 @@ struct rs_opts {
 	int inflight;		/* -c in DNS mode: queries in flight */
 	int tcp;		/* --tcp */
 	int compare;		/* --compare */
+	int probe;		/* --probe */
 };
 
 /* A name --search tried, and what it got. */
@@ -72,6 +73,10 @@ struct rs_addr {
 	char addr[INET6_ADDRSTRLEN];
 	int port;		/* RS_PLAN only */
 	int64_t start_ms;	/* RS_PLAN: when sk_tcpopen starts it */
+	int probed;		/* --probe: connected to, see below */
+	struct sk_err perr;	/* --probe: kind SK_ERR_NONE if it connected */
+	double connect_ms;	/* --probe: time to connect or fail */
+	char reason[24];	/* --probe: ICMP reason word, if any */
 };
 
 struct rs_result {
@@ -106,6 +111,9 @@ void rs_query(struct rs_result *r, enum rs_type type, const char *q,
 int rs_line_parse(char *line, size_t len, const char **q, const char **serv);
 int rs_exitcode(const struct rs_result *r);
 int rs_batch(FILE *in, const char *name, const struct rs_opts *o);
+
+/* probe.c: connect to each address of a plan, in order */
+void rs_probe(struct rs_result *r, const struct rs_opts *o);
 
 /* render.c */
 void rs_render(FILE *out, const struct rs_result *r, const struct rs_opts *o);
