@@ -1,16 +1,23 @@
 /*
  * Batch mode: one query per input line, answered by a pool of worker
- * threads (getaddrinfo blocks, so concurrency means threads; each lookup
- * keeps its own deadline through sk_addr_resolve).  Every query line
- * gets exactly one result line, as it completes or, with --ordered, in
- * input order.
+ * threads (getaddrinfo blocks, so concurrency means threads).  The
+ * lookups run inline in the workers, and the calling thread keeps each
+ * one's -w deadline: a worker past it is abandoned, its query reported
+ * as timed out and a new worker started in its place.  A thread per
+ * lookup (what sk_addr_resolve does under a deadline) would cost a
+ * thread creation and a fresh resolver state for every name.  Every
+ * query line gets exactly one result line, as it completes or, with
+ * --ordered, in input order.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "resolve/resolve.h"
 
@@ -67,63 +74,226 @@ struct job {
 	const char *why;	/* why a line is no query */
 };
 
-struct pool {
-	const struct rs_opts *o;
-	struct job *job;
-	struct rs_result *res;
-	unsigned char *done;
-	size_t njob, next, next_out;
-	int worst;
-	pthread_mutex_t mu;
+struct pool;
+
+/* A worker thread.  One that overstays -w is abandoned: its job is
+ * reported as timed out, a new worker takes its place, and it throws
+ * its late answer away and ends when getaddrinfo lets it go. */
+struct worker {
+	struct pool *p;
+	pthread_t tid;
+	size_t job;		/* current job while busy */
+	int64_t deadline;	/* when the current job times out */
+	int busy, abandoned;
+	struct rs_result r;	/* the worker's own answer buffer */
 };
 
+struct pool {
+	const struct rs_opts *o;
+	struct rs_opts wo;	/* o, with the lookups left to run inline */
+	struct job *job;
+	char **out;		/* --ordered: rendered results waiting */
+	size_t *outlen;
+	unsigned char *done;
+	size_t njob, next, next_out, ndone;
+	int worst;
+	int failed;		/* errno of an output failure */
+	struct rs_result tmo;	/* a timeout result being reported */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* a job done or a worker gone */
+	struct worker **w;	/* every worker started */
+	size_t nw, capw;
+	int live;		/* workers running and not abandoned */
+	int abandoned;
+};
+
+/* An abandoned worker may outlive rs_batch(): the pool it points to is
+ * then kept, reachable from here, until the process exits. */
+static struct pool *kept;
+
+/* Job i is answered with r: print it now or, with --ordered, keep its
+ * rendered line (not the bulky result) until those before it are out.
+ * Called with p->mu held. */
 static void
-emit(struct pool *p, size_t i)
+complete(struct pool *p, size_t i, const struct rs_result *r)
 {
+	FILE *f;
 	int x;
 
-	rs_render(stdout, &p->res[i], p->o);
-	if ((x = rs_exitcode(&p->res[i])) > p->worst)
+	if ((x = rs_exitcode(r)) > p->worst)
 		p->worst = x;
+	p->done[i] = 1;
+	p->ndone++;
+	if (!p->o->ordered) {
+		rs_render(stdout, r, p->o);
+	} else if ((f = open_memstream(&p->out[i], &p->outlen[i])) == NULL) {
+		p->failed = errno;
+	} else {
+		rs_render(f, r, p->o);
+		if (fclose(f) != 0)
+			p->failed = errno;
+		while (p->next_out < p->njob && p->done[p->next_out]) {
+			if (p->out[p->next_out] != NULL)
+				fwrite(p->out[p->next_out], 1,
+				    p->outlen[p->next_out], stdout);
+			free(p->out[p->next_out]);
+			p->out[p->next_out++] = NULL;
+		}
+	}
+	fflush(stdout);
+	pthread_cond_signal(&p->cv);
+}
+
+static void
+run_job(struct pool *p, size_t i, struct rs_result *r)
+{
+	struct job *jb = &p->job[i];
+
+	if (jb->why != NULL) {
+		memset(r, 0, sizeof(*r));
+		snprintf(r->query, sizeof(r->query), "line-%zu", i + 1);
+		sk_err_kset(&r->err, SK_ERR_INPUT, EINVAL, "line %zu: %s",
+		    i + 1, jb->why);
+	} else {
+		rs_query(r, jb->serv ? RS_PLAN : rs_classify(jb->line),
+		    jb->line, jb->serv, &p->wo);
+	}
 }
 
 static void *
 worker(void *arg)
 {
-	struct pool *p = arg;
-	struct rs_result *r;
-	struct job *jb;
+	struct worker *me = arg;
+	struct pool *p = me->p;
 	size_t i;
 
+	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		i = p->next < p->njob ? p->next++ : p->njob;
-		pthread_mutex_unlock(&p->mu);
-		if (i == p->njob)
-			return NULL;
-		jb = &p->job[i];
-		r = &p->res[i];
-		if (jb->why != NULL) {
-			memset(r, 0, sizeof(*r));
-			snprintf(r->query, sizeof(r->query), "line-%zu", i + 1);
-			sk_err_kset(&r->err, SK_ERR_INPUT, EINVAL, "line %zu: %s",
-			    i + 1, jb->why);
-		} else {
-			rs_query(r, jb->serv ? RS_PLAN : rs_classify(jb->line),
-			    jb->line, jb->serv, p->o);
+		if (me->abandoned)
+			break;
+		if (p->next == p->njob) {
+			p->live--;
+			pthread_cond_signal(&p->cv);
+			break;
 		}
-		pthread_mutex_lock(&p->mu);
-		p->done[i] = 1;
-		if (!p->o->ordered) {
-			emit(p, i);
-			fflush(stdout);
-		} else {
-			while (p->next_out < p->njob && p->done[p->next_out])
-				emit(p, p->next_out++);
-			fflush(stdout);
-		}
+		i = p->next++;
+		me->job = i;
+		me->busy = 1;
+		me->deadline = sk_deadline_in(p->o->timeout_ms);
 		pthread_mutex_unlock(&p->mu);
+		run_job(p, i, &me->r);
+		pthread_mutex_lock(&p->mu);
+		me->busy = 0;
+		if (me->abandoned)
+			break;		/* reported as a timeout already */
+		complete(p, i, &me->r);
 	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Start one more worker; -1 (errno) if it cannot be.  p->mu held or
+ * no worker running yet. */
+static int
+spawn(struct pool *p)
+{
+	struct worker *w, **nw;
+	sigset_t all, old;
+	int rc;
+
+	if (p->nw == p->capw) {
+		p->capw = p->capw ? p->capw * 2 : 64;
+		if ((nw = realloc(p->w, p->capw * sizeof(*nw))) == NULL)
+			return -1;
+		p->w = nw;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -1;
+	w->p = p;
+	/* signals stay with the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->tid, NULL, worker, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		free(w);
+		errno = rc;
+		return -1;
+	}
+	p->w[p->nw++] = w;
+	p->live++;
+	return 0;
+}
+
+/* w's job is past -w: report it as timed out and put a new worker in
+ * its place.  p->mu held. */
+static void
+abandon(struct pool *p, struct worker *w)
+{
+	struct job *jb = &p->job[w->job];
+	struct rs_result *r = &p->tmo;
+
+	w->abandoned = 1;
+	p->abandoned++;
+	p->live--;
+	memset(r, 0, sizeof(*r));
+	r->type = jb->serv ? RS_PLAN : rs_classify(jb->line);
+	r->fcrdns = -1;
+	if (jb->serv != NULL)
+		snprintf(r->query, sizeof(r->query), "%s %s", jb->line, jb->serv);
+	else
+		snprintf(r->query, sizeof(r->query), "%s", jb->line);
+	r->ms = p->o->timeout_ms;
+	sk_err_kset(&r->err, SK_ERR_TIMEOUT, ETIMEDOUT,
+	    "%s: timed out after %lld ms", r->query,
+	    (long long)p->o->timeout_ms);
+	complete(p, w->job, r);
+	if (p->next < p->njob)
+		spawn(p);	/* on failure the others carry on */
+}
+
+/* Wait until every job is done, abandoning workers past their
+ * deadline.  Returns 0, or -1 (EAGAIN) if no worker is left while jobs
+ * are. */
+static int
+supervise(struct pool *p)
+{
+	struct timespec ts;
+	int64_t now, first;
+	size_t k;
+	int rc = 0;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->ndone < p->njob) {
+		now = sk_now_ms();
+		first = SK_NEVER;
+		for (k = 0; k < p->nw; k++) {
+			struct worker *w = p->w[k];
+
+			if (w->abandoned || !w->busy)
+				continue;
+			if (w->deadline <= now)
+				abandon(p, w);
+			else if (w->deadline < first)
+				first = w->deadline;
+		}
+		if (p->ndone == p->njob)
+			break;
+		if (p->live == 0 && p->next < p->njob) {
+			errno = EAGAIN;
+			rc = -1;
+			break;
+		}
+		if (first == SK_NEVER) {
+			pthread_cond_wait(&p->cv, &p->mu);
+		} else {
+			ts.tv_sec = first / 1000;
+			ts.tv_nsec = (first % 1000) * 1000000;
+			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
 }
 
 /* Read every line of in (each at most RS_LINEMAX bytes, longer ones
@@ -166,53 +336,90 @@ read_jobs(FILE *in, struct pool *p)
 	return ferror(in) ? -1 : 0;
 }
 
-/* Returns the worst exit code of all results, or -1 (errno) when the
- * input cannot be read or memory runs out. */
+/*
+ * Returns the worst exit code of all results, or -1 (errno) when the
+ * input cannot be read, memory runs out or no worker can be started.
+ * The lookups run inline in the workers (no thread per lookup) and -w
+ * is kept by the calling thread, which abandons a worker past it.
+ */
 int
 rs_batch(FILE *in, const char *name, const struct rs_opts *o)
 {
-	struct pool p;
-	pthread_t *tid = NULL;
-	int i, n = 0, rc = -1;
+	struct pool *p;
+	pthread_condattr_t ca;
+	int i, rc = -1;
 	size_t k;
 
 	(void)name;
-	memset(&p, 0, sizeof(p));
-	p.o = o;
-	pthread_mutex_init(&p.mu, NULL);
-	if (read_jobs(in, &p) == -1)
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -1;
+	p->o = o;
+	p->wo = *o;
+	p->wo.watchdog = 1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (read_jobs(in, p) == -1)
 		goto end;
 	rc = 0;
-	if (p.njob == 0)
+	if (p->njob == 0)
 		goto end;
-	p.res = calloc(p.njob, sizeof(*p.res));
-	p.done = calloc(p.njob, 1);
-	tid = calloc(o->workers, sizeof(*tid));
-	if (p.res == NULL || p.done == NULL || tid == NULL) {
+	p->done = calloc(p->njob, 1);
+	if (o->ordered) {
+		p->out = calloc(p->njob, sizeof(*p->out));
+		p->outlen = calloc(p->njob, sizeof(*p->outlen));
+	}
+	if (p->done == NULL || (o->ordered && (p->out == NULL ||
+	    p->outlen == NULL))) {
 		rc = -1;
 		goto end;
 	}
-	for (i = 0; i < o->workers && (size_t)i < p.njob; i++) {
-		if ((errno = pthread_create(&tid[i], NULL, worker, &p)) != 0)
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < o->workers && (size_t)i < p->njob; i++)
+		if (spawn(p) == -1)
 			break;
-		n++;
-	}
-	if (n == 0) {
+	pthread_mutex_unlock(&p->mu);
+	if (p->nw == 0 || supervise(p) == -1) {
 		rc = -1;
 		goto end;
 	}
-	for (i = 0; i < n; i++)
-		pthread_join(tid[i], NULL);
-	rc = p.worst;
-end:
-	for (k = 0; k < p.njob; k++) {
-		free(p.job[k].line);
-		free(p.job[k].serv);
+	rc = p->worst;
+	if (p->failed) {
+		errno = p->failed;
+		rc = -1;
 	}
-	free(p.job);
-	free(p.res);
-	free(p.done);
-	free(tid);
-	pthread_mutex_destroy(&p.mu);
+end:
+	if (p->abandoned > 0) {
+		/* late workers still hold p: join the others, keep it */
+		for (k = 0; k < p->nw; k++) {
+			if (p->w[k]->abandoned)
+				pthread_detach(p->w[k]->tid);
+			else
+				pthread_join(p->w[k]->tid, NULL);
+		}
+		kept = p;
+		return rc;
+	}
+	for (k = 0; k < p->nw; k++) {
+		pthread_join(p->w[k]->tid, NULL);
+		free(p->w[k]);
+	}
+	free(p->w);
+	for (k = 0; k < p->njob; k++) {
+		free(p->job[k].line);
+		free(p->job[k].serv);
+	}
+	free(p->job);
+	if (p->out != NULL)
+		for (k = 0; k < p->njob; k++)
+			free(p->out[k]);
+	free(p->out);
+	free(p->outlen);
+	free(p->done);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
 	return rc;
 }

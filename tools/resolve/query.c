@@ -28,6 +28,14 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* The deadline a lookup runs under: none inline when the batch
+ * supervisor keeps -w (see batch.c). */
+static int64_t
+deadline(const struct rs_opts *o)
+{
+	return o->watchdog ? SK_NEVER : sk_deadline_in(o->timeout_ms);
+}
+
 /* An address literal is a reverse query; host:service is a plan. */
 enum rs_type
 rs_classify(const char *arg)
@@ -87,7 +95,7 @@ forward(struct rs_result *r, const char *host, const struct rs_opts *o)
 		snprintf(r->alabel, sizeof(r->alabel), "%s", ascii);
 	host = ascii;
 	if (sk_addr_resolve(host, NULL, o->family, 0, RS_AI_FLAGS, &res,
-	    sk_deadline_in(o->timeout_ms), &r->err) == -1)
+	    deadline(o), &r->err) == -1)
 		return -1;
 	if (res->ai_canonname != NULL)
 		snprintf(r->canon, sizeof(r->canon), "%s", res->ai_canonname);
@@ -120,7 +128,7 @@ reverse(struct rs_result *r, const char *addr, const struct rs_opts *o)
 		    "address %s: not numeric", addr);
 	}
 	if (sk_addr_reverse((struct sockaddr *)&ss, r->name, sizeof(r->name),
-	    0, sk_deadline_in(o->timeout_ms), &r->err) == -1)
+	    0, deadline(o), &r->err) == -1)
 		return -1;
 	/* Forward-confirmed reverse DNS: the name must lead back. */
 	r->fcrdns = 0;
@@ -238,7 +246,7 @@ plan(struct rs_result *r, const char *q, const char *serv,
 		return -1;
 	/* The call sk_tcpopen makes. */
 	if (sk_addr_resolve(host, sv, o->family, SOCK_STREAM, 0, &res,
-	    sk_deadline_in(o->timeout_ms), &r->err) == -1)
+	    deadline(o), &r->err) == -1)
 		return -1;
 	/* sk_tcpopen's order (RFC 8305 section 4), from the library. */
 	n = sk_connect_order(res, o->family, NULL, 0);

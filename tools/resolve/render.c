@@ -46,10 +46,10 @@ idn_other(const struct rs_result *r, char *buf, size_t len)
 static void
 print_probe(FILE *out, const struct rs_addr *a)
 {
-	if (a->perr.kind == SK_ERR_NONE)
+	if (a->pkind == SK_ERR_NONE)
 		fprintf(out, " (connected %.1fms)", a->connect_ms);
 	else
-		fprintf(out, " (%s %.1fms%s%s)", sk_err_kind_str(a->perr.kind),
+		fprintf(out, " (%s %.1fms%s%s)", sk_err_kind_str(a->pkind),
 		    a->connect_ms, a->reason[0] ? " " : "", a->reason);
 }
 
@@ -107,16 +107,19 @@ render_text(FILE *out, const struct rs_result *r, const struct rs_opts *o)
 static void
 json_probe(struct sk_json *j, const struct rs_addr *a)
 {
+	char msg[128];
+
 	sk_json_key(j, "probe");
 	sk_json_obj_begin(j);
 	sk_json_key(j, "status");
-	sk_json_str(j, a->perr.kind == SK_ERR_NONE ? "connected" :
-	    sk_err_kind_str(a->perr.kind));
+	sk_json_str(j, a->pkind == SK_ERR_NONE ? "connected" :
+	    sk_err_kind_str(a->pkind));
 	sk_json_key(j, "time_ms");
 	sk_json_double(j, (double)(long long)(a->connect_ms * 1000) / 1000);
-	if (a->perr.kind != SK_ERR_NONE) {
+	if (a->pkind != SK_ERR_NONE) {
+		rs_probe_msg(a, msg, sizeof(msg));
 		sk_json_key(j, "error");
-		sk_json_str(j, a->perr.msg);
+		sk_json_str(j, msg);
 	}
 	if (a->reason[0] != '\0') {
 		sk_json_key(j, "reason");

@@ -46,6 +46,7 @@ struct rs_opts {
 	int tcp;		/* --tcp */
 	int compare;		/* --compare */
 	int probe;		/* --probe */
+	int watchdog;		/* the caller keeps -w: look up inline */
 };
 
 /* A name --search tried, and what it got. */
@@ -74,9 +75,10 @@ struct rs_addr {
 	int port;		/* RS_PLAN only */
 	int64_t start_ms;	/* RS_PLAN: when sk_tcpopen starts it */
 	int probed;		/* --probe: connected to, see below */
-	struct sk_err perr;	/* --probe: kind SK_ERR_NONE if it connected */
-	double connect_ms;	/* --probe: time to connect or fail */
-	char reason[24];	/* --probe: ICMP reason word, if any */
+	enum sk_err_kind pkind;	/* --probe: SK_ERR_NONE if it connected */
+	int perrno;		/* --probe: why not (SO_ERROR, ETIMEDOUT) */
+	float connect_ms;	/* --probe: time to connect or fail */
+	char reason[20];	/* --probe: ICMP reason word, if any */
 };
 
 struct rs_result {
@@ -112,8 +114,10 @@ int rs_line_parse(char *line, size_t len, const char **q, const char **serv);
 int rs_exitcode(const struct rs_result *r);
 int rs_batch(FILE *in, const char *name, const struct rs_opts *o);
 
-/* probe.c: connect to each address of a plan, in order */
+/* probe.c: connect to each address of a plan, in order; the message
+ * for a failed attempt */
 void rs_probe(struct rs_result *r, const struct rs_opts *o);
+void rs_probe_msg(const struct rs_addr *a, char *buf, size_t len);
 
 /* render.c */
 void rs_render(FILE *out, const struct rs_result *r, const struct rs_opts *o);
