@@ -394,7 +394,7 @@ resolve_answer() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "mx.test MX ok NOERROR mx.test. 0 MX 10 mail.test. server $ZDNS:$ZPORT time "*ms ]]
-	run "$R" --dns -j a.test "@$ZDNS:$ZPORT"
+	run "$R" --dns --tcp -j a.test "@$ZDNS:$ZPORT"
 	echo "$output" | jq -e --arg s "$ZDNS:$ZPORT" '.source == "dns" and
 		.rcode == "NOERROR" and .server == $s and .rrtype == "A" and
 		(.time_ms | type) == "number" and .records[0].ttl == 0 and
@@ -454,6 +454,10 @@ while True:
 	run "$R" --dns -4 a.test
 	[ "$status" -eq 2 ]
 	run "$R" --qps 10 a.test
+	[ "$status" -eq 2 ]
+	run "$R" --compare -t a.test
+	[ "$status" -eq 2 ]
+	run "$R" --compare --dns a.test
 	[ "$status" -eq 2 ]
 }
 

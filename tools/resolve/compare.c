@@ -452,6 +452,7 @@ rs_compare(char **names, int n, const struct rs_opts *o)
 	dopt.servers = o->server;
 	dopt.timeout_ms = o->timeout_ms;
 	dopt.tries = o->retries + 1;
+	dopt.flags = o->tcp ? SK_DNS_TCP : 0;
 	if ((l = sk_loop_new(16, &e)) == NULL)
 		return -1;
 	if ((d = sk_dns_new(l, &dopt, &e)) == NULL) {

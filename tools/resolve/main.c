@@ -36,7 +36,8 @@ usage(int ok)
 	    "               [type] name ... [@server[:port]]\n"
 	    "       resolve --dns [-jt] [-c inflight] [--ordered] [--qps n] [--search]\n"
 	    "               [--tcp] [--retries n] [-w secs] [type] [@server[:port]] -f file\n"
-	    "       resolve --compare [-jt] [-w secs] name ... [@server[:port]]\n"
+	    "       resolve --compare [-j] [--tcp] [--retries n] [-w secs] name ...\n"
+	    "               [@server[:port]]\n"
 	    "       resolve -h | -V\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
 }
@@ -304,7 +305,7 @@ main(int argc, char *argv[])
 		bad("%s", "--probe goes with a connect plan");
 	if (o.compare) {
 		if (o.dns || fixed || file != NULL || o.ordered || o.search ||
-		    o.qps > 0 || o.family != AF_UNSPEC)
+		    o.qps > 0 || o.family != AF_UNSPEC || o.timings || cset)
 			bad("%s", "--compare takes names (and @server) only");
 		return compare_main(argc, argv, &o);
 	}
