@@ -41,6 +41,8 @@ struct sk_dns {
 	int64_t due;		/* when timer fires */
 	int in_timer;		/* the timer callback re-arms itself */
 	int cur_fd;		/* socket ares_process_fd() is reading, or -1 */
+	int peer_fd;		/* the socket peer names, or -1 */
+	char peer[INET6_ADDRSTRLEN + 8];	/* its server, "addr:port" */
 	size_t pending;
 	char (*domains)[SK_DNS_NAMELEN];	/* search list, from c-ares */
 	size_t ndomains;
@@ -87,8 +89,11 @@ sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	struct sk_dns *d = data;
 	int mask = (readable ? SK_READ : 0) | (writable ? SK_WRITE : 0);
 
-	if (mask == 0)
+	if (mask == 0) {
 		sk_loop_unwatch(d->loop, fd);
+		if (fd == d->peer_fd)
+			d->peer_fd = -1;	/* the number may come back */
+	}
 	else if (sk_loop_watch(d->loop, fd, mask, on_fd, d, NULL) == -1)
 		/* c-ares will time the query out; nothing else to do here */
 		return;
@@ -155,16 +160,22 @@ process(struct sk_dns *d, int rfd, int wfd)
 
 /* ---- results ---------------------------------------------------------------- */
 
-static void
-peer_of(int fd, char *buf, size_t len)
+/* The server at the other end of fd, named once per socket: a batch
+ * reads thousands of replies from one. */
+static const char *
+peer_of(struct sk_dns *d, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], *buf = d->peer;
+	size_t len = sizeof(d->peer);
 
+	if (fd >= 0 && fd == d->peer_fd)
+		return d->peer;
+	d->peer_fd = -1;
 	buf[0] = '\0';
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
-		return;
+		return d->peer;
 	sk__host_str((struct sockaddr *)&ss, host, sizeof(host));
 	if (ss.ss_family == AF_INET6)
 		snprintf(buf, len, "[%s]:%d", host,
@@ -172,6 +183,8 @@ peer_of(int fd, char *buf, size_t len)
 	else if (ss.ss_family == AF_INET)
 		snprintf(buf, len, "%s:%d", host,
 		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	d->peer_fd = fd;
+	return d->peer;
 }
 
 /* The kind a reply's rcode and records give the question. */
@@ -257,6 +270,7 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	r.rcode = -1;
 	r.server = server;
 	r.ms = mono_ms() - q->t0;
+	r.timeouts = timeouts;
 	server[0] = '\0';
 	sk_err_clear(&e);
 	d->pending--;
@@ -264,7 +278,7 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	 * status its rcode implies; abuf is set whenever one arrived. */
 	if (abuf != NULL && alen > 0 && status != ARES_EDESTRUCTION &&
 	    status != ARES_ECANCELLED) {
-		peer_of(d->cur_fd, server, sizeof(server));
+		snprintf(server, sizeof(server), "%s", peer_of(d, d->cur_fd));
 		if (sk_dns_parse(abuf, (size_t)alen, d->rr, SK_DNS_MAXRR, &rp,
 		    &e) == 0) {
 			r.rcode = rp.rcode;
@@ -353,6 +367,7 @@ sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
 	}
 	d->loop = l;
 	d->cur_fd = -1;
+	d->peer_fd = -1;
 	memset(&ao, 0, sizeof(ao));
 	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
 	if (o && (o->flags & SK_DNS_TCP))

@@ -100,6 +100,7 @@ struct sk_dns_result {
 	int rcode;		/* from the reply header; -1: no reply */
 	const char *server;	/* "127.0.53.4:53", "[::1]:53"; "" if unknown */
 	double ms;		/* from sk_dns_query() to the answer */
+	int timeouts;		/* tries that went unanswered before this */
 	const struct sk_dns_reply *reply;	/* NULL if no usable reply */
 	const struct sk_dns_rr *rr;		/* reply->nrr answer records */
 };

@@ -374,6 +374,7 @@ struct got {
 	int n;
 	enum sk_err_kind kind;
 	int rcode;
+	int timeouts;
 	char server[64];
 	char data[8][SK_DNS_DATALEN];
 	int types[8];
@@ -390,6 +391,7 @@ collect(void *arg, const struct sk_dns_result *r, const struct sk_err *e)
 	g->n++;
 	g->kind = e->kind;
 	g->rcode = r->rcode;
+	g->timeouts = r->timeouts;
 	snprintf(g->server, sizeof(g->server), "%s", r->server);
 	snprintf(g->msg, sizeof(g->msg), "%s", e->msg);
 	g->nrr = r->reply ? (int)r->reply->nrr : 0;
@@ -560,6 +562,7 @@ START_TEST(query_reads_servfail_from_the_header)
 	ck_assert_int_eq(g.rcode, SK_DNS_SERVFAIL);
 	ck_assert_str_eq(g.server, f.addr);
 	ck_assert_int_eq(f.seen, 1);
+	ck_assert_int_eq(g.timeouts, 0);
 	sk_dns_free(d);
 	sk_loop_unwatch(l, f.fd);
 	close(f.fd);
@@ -589,6 +592,7 @@ START_TEST(query_times_out_on_a_server_that_drops_with_every_try_sent)
 	ck_assert_int_eq(g.rcode, -1);
 	ck_assert_str_eq(g.server, "");
 	ck_assert_int_eq(f.seen, 3);
+	ck_assert_int_eq(g.timeouts, 3);
 	/* the lookup's deadline covers all tries (a loose bound: no timing
 	 * assertion beyond "not the 3 x 700 ms of per-try timeouts") */
 	ck_assert_int_lt(sk_now_ms() - t0, 2100);

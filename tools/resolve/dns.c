@@ -6,6 +6,19 @@
  * lookup's deadline, and every query line gets exactly one result line:
  * as it completes or, with --ordered, in input order.
  *
+ * The in-flight window adapts, since a dropped query costs a whole
+ * per-try timeout, far more than sending a little slower: a resolver's
+ * UDP socket holds only a few hundred queries.  Loss is seen too late
+ * for a batch that takes a fraction of a second, so the window follows
+ * the delay first (as TCP Vegas does): it starts at SLOWSTART, grows by
+ * one per round of answers while they come back within 4 x the fastest
+ * seen (+2 ms), and shrinks by one per slower answer, the queue at the
+ * server building up.  A query that needed a retry halves it, once per
+ * round of queries.  o->inflight caps it.
+ *
+ * Output goes through stdio's buffer and is flushed every FLUSH_MS, not
+ * after each line: ten thousand answers are not ten thousand writes.
+ *
  * --search walks the names res_search(3) would try, one query at a
  * time, and keeps each name tried with its answer for the result.
  */
@@ -21,6 +34,9 @@
 #include "resolve/resolve.h"
 
 #define MAXCAND 8	/* names --search tries: resolv.conf allows 6 domains */
+#define FLUSH_MS 50	/* longest a finished line waits in the buffer */
+#define MINWIN 4	/* the window never shrinks below this */
+#define SLOWSTART 64	/* the window to begin with */
 
 struct job {
 	char *name;		/* as given (operand or line) */
@@ -31,6 +47,7 @@ struct job {
 	struct rs_tried *tried;
 	size_t ncand, cur;
 	int nodata;		/* some name tried had NODATA */
+	size_t seq;		/* r->sent when its query went out */
 	struct run *run;	/* set when sent */
 };
 
@@ -40,7 +57,10 @@ struct run {
 	struct sk_dns *d;
 	struct job *job;
 	size_t njob, next, done, inflight, sent;
-	int64_t t0;
+	double window;		/* queries allowed in flight now */
+	double minrtt;		/* fastest answer so far, ms */
+	size_t cut_seq;		/* r->sent when the window was last halved */
+	int64_t t0, flushed;
 	struct sk_timer *pace;
 	int in_pump;
 	char **out;		/* --ordered: rendered lines waiting */
@@ -101,6 +121,10 @@ finish(struct run *r, size_t i, const struct sk_dns_result *res,
 	if (x > r->worst)
 		r->worst = x;
 	r->done++;
+	if (r->done == r->njob || sk_now_ms() - r->flushed >= FLUSH_MS) {
+		fflush(stdout);
+		r->flushed = sk_now_ms();
+	}
 	free(jb->cand);
 	free(jb->tried);
 	jb->cand = NULL;
@@ -108,6 +132,30 @@ finish(struct run *r, size_t i, const struct sk_dns_result *res,
 }
 
 static void send_job(struct run *r, size_t i);
+
+/* Move the in-flight window after an answer (see the top of the file). */
+static void
+adapt(struct run *r, const struct job *jb, const struct sk_dns_result *res)
+{
+	if (res->timeouts > 0) {
+		if (jb->seq >= r->cut_seq) {
+			r->window = r->window / 2 > MINWIN ? r->window / 2 :
+			    MINWIN;
+			r->cut_seq = r->sent;
+		}
+		return;
+	}
+	if (res->rcode < 0)
+		return;		/* no reply: no time to learn from */
+	if (r->minrtt == 0 || res->ms < r->minrtt)
+		r->minrtt = res->ms;
+	if (res->ms > 4 * r->minrtt + 2) {
+		if (r->window > MINWIN)
+			r->window -= 1;
+	} else if (r->window < r->o->inflight) {
+		r->window += 1 / r->window;
+	}
+}
 
 static void
 on_answer(void *arg, const struct sk_dns_result *res, const struct sk_err *e)
@@ -118,6 +166,7 @@ on_answer(void *arg, const struct sk_dns_result *res, const struct sk_err *e)
 	int next = 0;
 
 	r->inflight--;
+	adapt(r, jb, res);
 	if (jb->cand != NULL) {
 		struct rs_tried *t = &jb->tried[jb->cur];
 
@@ -157,6 +206,7 @@ send_job(struct run *r, size_t i)
 	const char *name = jb->cand != NULL ? jb->cand[jb->cur] : jb->ascii;
 
 	jb->run = r;
+	jb->seq = r->sent;
 	r->inflight++;
 	r->sent++;
 	if (sk_dns_query(r->d, name, jb->type, on_answer, jb, &e) == -1) {
@@ -224,7 +274,7 @@ pump(struct run *r)
 	if (r->in_pump)
 		return;
 	r->in_pump = 1;
-	while (r->next < r->njob && r->inflight < (size_t)r->o->inflight) {
+	while (r->next < r->njob && r->inflight < (size_t)r->window) {
 		if (r->o->qps > 0) {
 			now = sk_now_ms();
 			/* the n-th query may go at t0 + n / qps seconds */
@@ -239,7 +289,6 @@ pump(struct run *r)
 		start(r, r->next++);
 	}
 	r->in_pump = 0;
-	fflush(stdout);
 }
 
 /* Fill a job from a name (and a type word, or NULL for o->dns_type). */
@@ -293,14 +342,16 @@ run_jobs(struct job *job, size_t njob, const struct rs_opts *o)
 	if (o->ordered && ((r.out = calloc(njob, sizeof(*r.out))) == NULL ||
 	    (r.outlen = calloc(njob, sizeof(*r.outlen))) == NULL))
 		goto end;
-	r.t0 = sk_now_ms();
+	r.t0 = r.flushed = sk_now_ms();
+	r.window = o->inflight < SLOWSTART ? o->inflight : SLOWSTART;
 	pump(&r);
 	if (sk_loop_run(r.l, &e) == -1) {
 		fprintf(stderr, "resolve: %s\n", e.msg);
 		goto end;
 	}
-	if (r.failed) {
-		errno = r.failed;
+	fflush(stdout);
+	if (r.failed || ferror(stdout)) {
+		errno = r.failed ? r.failed : EIO;
 		goto end;
 	}
 	/* Every job was started and called back: nothing can be lost. */

@@ -56,6 +56,8 @@ text(FILE *out, const struct rs_dns_view *v, const struct rs_opts *o)
 		    rb, sizeof(rb)) : sk_err_kind_str(v->tried[i].kind));
 	if (r->server[0] != '\0')
 		fprintf(out, " server %s", r->server);
+	if (r->timeouts > 0)
+		fprintf(out, " retries %d", r->timeouts);
 	if (o->timings)
 		fprintf(out, " time %.1fms", r->ms);
 	fputc('\n', out);
@@ -95,6 +97,8 @@ json(FILE *out, const struct rs_dns_view *v)
 	sk_json_str(&j, r->server[0] ? r->server : NULL);
 	sk_json_key(&j, "time_ms");
 	sk_json_double(&j, (double)(long long)(r->ms * 1000) / 1000);
+	sk_json_key(&j, "retries");
+	sk_json_int(&j, r->timeouts);
 	if (other[0] != '\0') {
 		int typed_u = strcmp(v->query, v->ascii) != 0;
 

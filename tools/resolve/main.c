@@ -230,7 +230,8 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("resolve (sockkit) %s\nnames: NSS (getaddrinfo, "
-			    "getnameinfo) under a deadline\n", SK_VERSION);
+			    "getnameinfo) under a deadline; DNS: c-ares; "
+			    "IDN: libidn2\n", SK_VERSION);
 			return SK_EXIT_OK;
 		case 'c':
 			o.workers = sk_strtonum(optarg, 1, 4096, &errstr);
