@@ -201,6 +201,20 @@ resolve_async(const char *host, const char *port,
 	return 0;
 }
 
+/* 0 when host cannot be an address getaddrinfo takes as a number (a
+ * letter past 'f', an '_', a '-' before any '%' scope), so a name costs
+ * no AI_NUMERICHOST call. */
+static int
+maybe_numeric(const char *host)
+{
+	const char *p;
+
+	for (p = host; *p != '\0' && *p != '%'; p++)
+		if (strchr("0123456789abcdefABCDEFxX.:", *p) == NULL)
+			return 0;
+	return 1;
+}
+
 int
 sk_addr_resolve(const char *host, const char *service, int family,
     int socktype, int flags, struct addrinfo **res, int64_t deadline,
@@ -229,13 +243,17 @@ sk_addr_resolve(const char *host, const char *service, int family,
 	hints.ai_flags = flags | AI_NUMERICSERV;
 	/* Numbers first, in this thread: an address never leaves libc, and
 	 * the common numeric case pays for no thread (nor, with SK_NEVER,
-	 * for the resolver set-up glibc does before looking a name up). */
+	 * for the resolver set-up glibc does before looking a name up).
+	 * Only for what may be a number: with AI_ADDRCONFIG every
+	 * getaddrinfo call dumps the interface addresses over netlink. */
 	if (host != NULL && !(flags & AI_NUMERICHOST)) {
-		hints.ai_flags |= AI_NUMERICHOST;
-		rc = getaddrinfo(host, portstr, &hints, res);
-		hints.ai_flags &= ~AI_NUMERICHOST;
-		if (rc != EAI_NONAME)
-			goto end;
+		if (maybe_numeric(host)) {
+			hints.ai_flags |= AI_NUMERICHOST;
+			rc = getaddrinfo(host, portstr, &hints, res);
+			hints.ai_flags &= ~AI_NUMERICHOST;
+			if (rc != EAI_NONAME)
+				goto end;
+		}
 		if (deadline != SK_NEVER)
 			return resolve_async(host, portstr, &hints, res, t0,
 			    deadline, e);

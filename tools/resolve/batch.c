@@ -10,6 +10,8 @@
  * --ordered, in input order.
  */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -296,6 +298,38 @@ supervise(struct pool *p)
 	return rc;
 }
 
+/*
+ * What AI_ADDRCONFIG would do to AF_UNSPEC lookups, worked out once for
+ * the batch with glibc's rule (an IPv4 address other than 127.0.0.1, an
+ * IPv6 address other than ::1): the family to ask for.  glibc dumps the
+ * interface addresses over netlink on every call otherwise, which on a
+ * host with many addresses costs more than the lookup.  -1 if the
+ * interfaces cannot be read (then every call does it itself).
+ */
+static int
+addrconfig_family(void)
+{
+	struct ifaddrs *ifa, *i;
+	int has4 = 0, has6 = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr !=
+		    htonl(INADDR_LOOPBACK))
+			has4 = 1;
+		if (i->ifa_addr->sa_family == AF_INET6 &&
+		    !IN6_IS_ADDR_LOOPBACK(
+		    &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+			has6 = 1;
+	}
+	freeifaddrs(ifa);
+	return has4 && !has6 ? AF_INET : has6 && !has4 ? AF_INET6 : AF_UNSPEC;
+}
+
 /* Read every line of in (each at most RS_LINEMAX bytes, longer ones
  * are reported, never cut) into p->job. */
 static int
@@ -356,6 +390,10 @@ rs_batch(FILE *in, const char *name, const struct rs_opts *o)
 	p->o = o;
 	p->wo = *o;
 	p->wo.watchdog = 1;
+	if (o->family == AF_UNSPEC && (i = addrconfig_family()) != -1) {
+		p->wo.family = i;
+		p->wo.addrconfig = 1;
+	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

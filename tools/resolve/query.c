@@ -94,7 +94,13 @@ forward(struct rs_result *r, const char *host, const struct rs_opts *o)
 	if (strcmp(ascii, host) != 0)
 		snprintf(r->alabel, sizeof(r->alabel), "%s", ascii);
 	host = ascii;
-	if (sk_addr_resolve(host, NULL, o->family, 0, RS_AI_FLAGS, &res,
+	/* A batch worked AI_ADDRCONFIG out once (o->addrconfig): asking for
+	 * one socket type then gives a one-address name a one-entry list,
+	 * which glibc does not sort, and neither step dumps the interface
+	 * addresses over netlink for every name. */
+	if (o->addrconfig ? sk_addr_resolve(host, NULL, o->family, SOCK_STREAM,
+	    AI_CANONNAME, &res, deadline(o), &r->err) == -1 :
+	    sk_addr_resolve(host, NULL, o->family, 0, RS_AI_FLAGS, &res,
 	    deadline(o), &r->err) == -1)
 		return -1;
 	if (res->ai_canonname != NULL)

@@ -47,6 +47,7 @@ struct rs_opts {
 	int compare;		/* --compare */
 	int probe;		/* --probe */
 	int watchdog;		/* the caller keeps -w: look up inline */
+	int addrconfig;		/* AI_ADDRCONFIG applied to family already */
 };
 
 /* A name --search tried, and what it got. */
