@@ -680,7 +680,20 @@ time.sleep(60)' "$LPORT"
 }
 
 @test "resolve --probe exits 3 when no address takes the connection" {
-	port=$(sk_free_port)
+	sk_require_cmd python3
+	# a port held bound and not listening: refused, and nobody else can
+	# start listening on it while the test runs
+	sk_server_start closed python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(60)'
+	for i in $(seq 1 50); do
+		port=$(cat "$BATS_TEST_TMPDIR/closed.out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
 	run "$R" --probe "127.0.0.1:$port"
 	echo "$output"
 	[ "$status" -eq 3 ]
