@@ -34,6 +34,29 @@ lib/dns_parse_PKGS = libcares
 lib/synprobe_PKGS = libpcap
 # (pkg-config --static libpcap names -lsystemd and -ldbus-1: libsystemd-dev
 # in DEBS is there so programs link libsockkit.a through sockkit.pc.)
+
+# The BPF owner map (lib/procmap_bpf.c) needs, at build time, clang for
+# the BPF target, bpftool (vmlinux.h from the kernel's BTF, then the
+# skeleton) and libbpf; without one of them the file builds without the
+# iterator and says why (lssock -V), and owners come from the /proc walk.
+# BPF=no leaves it out on purpose.
+BPF_CLANG   ?= clang
+BPFTOOL     ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool),bpftool)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+# The first thing missing, one word (spaces as _), names the reason.
+BPF_MISSING := $(if $(filter no,$(BPF)),BPF=no) \
+	$(if $(shell command -v $(BPF_CLANG) 2>/dev/null),,no_$(BPF_CLANG)) \
+	$(if $(shell command -v $(BPFTOOL) 2>/dev/null),,no_bpftool) \
+	$(if $(wildcard $(VMLINUX_BTF)),,no_$(VMLINUX_BTF)) \
+	$(if $(shell pkg-config --exists libbpf 2>/dev/null && echo y),,no_libbpf)
+BPF_ABSENT := $(if $(strip $(BPF_MISSING)),not built: $(subst _, ,$(firstword $(BPF_MISSING))))
+ifeq ($(BPF_ABSENT),)
+lib/procmap_bpf_PKGS = libbpf
+# $(@D) is the object's directory: the skeleton is generated beside it.
+lib/procmap_bpf_CPPFLAGS = -DSK_HAVE_BPF -I$(@D)/bpf -Ilib
+else
+lib/procmap_bpf_CPPFLAGS = -DSK_BPF_ABSENT='"$(BPF_ABSENT)"'
+endif
 # lib/ uses POSIX threads (procmap's walkers, pthread_sigmask): built and
 # linked with this, and sockkit.pc's Libs.private says so.
 LIB_THREADS = -pthread
@@ -89,7 +112,7 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev check bats mandoc \
        libpcap-dev libsystemd-dev libncurses-dev libmnl-dev libc-ares-dev libidn2-dev libedit-dev libssl-dev \
        whois nmap iproute2 nftables dnsmasq bind9-dnsutils adns-tools redis-server \
        openbsd-inetd systemd jq tmux netcat-openbsd procps psmisc openssl \
-       python3-prometheus-client
+       python3-prometheus-client bpftool libbpf-dev
 
 .PHONY: FORCE all asan check unit cli lint-man fuzz fuzz-smoke bench deps install \
 	uninstall clean
@@ -104,7 +127,37 @@ $(O)/obj/%.o: %.c $(HDR) config.mk
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
 # $* is the stem of the rule above (lib/<mod>), so each module gets its own.
-$(LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS))
+$(LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS)) \
+	$($*_CPPFLAGS)
+
+# The BPF program: vmlinux.h from the kernel's BTF, the object (CO-RE,
+# so it loads on other kernels), linked by bpftool (which drops the
+# DWARF), then embedded in a skeleton header for lib/procmap_bpf.c.  One
+# copy per build directory, since the fuzz build has its own.
+BPF_SRC = lib/bpf/procmap.bpf.c lib/bpf/owner.h
+define BPF_template
+$(1)/vmlinux.h: $$(VMLINUX_BTF)
+	@mkdir -p $$(@D)
+	$$(BPFTOOL) btf dump file $$< format c > $$@.tmp && mv $$@.tmp $$@
+$(1)/procmap.bpf.o: $$(BPF_SRC) $(1)/vmlinux.h
+	$$(BPF_CLANG) -g -O2 -target bpf -Wall -Werror -I$(1) -Ilib/bpf \
+		-c -o $$@.tmp lib/bpf/procmap.bpf.c
+	$$(BPFTOOL) gen object $$@ $$@.tmp && rm -f $$@.tmp
+$(1)/procmap.skel.h: $(1)/procmap.bpf.o
+	$$(BPFTOOL) gen skeleton $$< name procmap_bpf > $$@.tmp && mv $$@.tmp $$@
+endef
+ifeq ($(BPF_ABSENT),)
+$(eval $(call BPF_template,$(O)/obj/lib/bpf))
+$(eval $(call BPF_template,build-fuzz/obj/lib/bpf))
+$(O)/obj/lib/procmap_bpf.o: $(O)/obj/lib/bpf/procmap.skel.h
+build-fuzz/obj/lib/procmap_bpf.o: build-fuzz/obj/lib/bpf/procmap.skel.h
+endif
+# A change of BPF=, or of the tools found, rebuilds the file that says.
+$(O)/obj/lib/procmap_bpf.o build-fuzz/obj/lib/procmap_bpf.o: $(O)/obj/bpf-config
+$(O)/obj/bpf-config: FORCE
+	@mkdir -p $(@D)
+	@echo '$(or $(BPF_ABSENT),built)' > $@.tmp; \
+	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -214,7 +267,8 @@ build-fuzz/obj/%.o: %.c $(HDR) config.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(EXTRA_CFLAGS) -Itools -c -o $@ $<
 
-$(FUZZ_LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS))
+$(FUZZ_LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS)) \
+	$($*_CPPFLAGS)
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)

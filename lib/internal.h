@@ -37,4 +37,12 @@ struct sk_namecache;
 const char *sk__name_lookup(struct sk_namecache *c, const struct sockaddr *sa,
     int64_t deadline, char *tmp, size_t tmplen);
 
+/* lib/procmap_bpf.c: read every socket descriptor through the BPF
+ * task_file iterator, calling add() for each (task order, then fd order;
+ * comm is the process's).  Returns 0, or -1 with e filled: not built,
+ * not privileged, load refused, read failed, or add() failed (ENOMEM). */
+typedef int (*sk__owner_fn)(void *arg, uint64_t inode, int pid, int fd,
+    const char *comm);
+int sk__procmap_bpf(sk__owner_fn add, void *arg, struct sk_err *e);
+
 #endif

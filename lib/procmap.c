@@ -1,9 +1,12 @@
 /*
- * Socket owners from one walk over /proc/<pid>/fd.  readlink(2) of each
- * fd is the cost (a few microseconds each), so the caller thread lists
- * fd directories into chunks and a worker thread resolves chunks while
- * it lists; both resolve once listing ends.  Chunks, not processes, are
- * the unit of work: a benchmark or server may hold nearly all the fds.
+ * Socket owners: the BPF task_file iterator (lib/procmap_bpf.c) when it
+ * loads, else one walk over /proc/<pid>/fd.  In the walk, the lookup of
+ * each fd is the cost (about 4 us: a dentry lookup and revalidation, a
+ * ptrace access check, then the link text; stat(2) instead of
+ * readlink(2) measured no cheaper), so the caller thread lists fd
+ * directories into chunks and a worker thread resolves chunks while it
+ * lists; both resolve once listing ends.  Chunks, not processes, are the
+ * unit of work: a benchmark or server may hold nearly all the fds.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,7 +53,12 @@ struct sk_procmap {
 	uint32_t *slot;		/* open addressing: index of first owner */
 	size_t nslot;		/* power of two */
 	char *comms;		/* NUL-separated comm strings */
+	enum sk_procmap_via via;
+	char *fallback;		/* why AUTO did not use BPF, or NULL */
 };
+
+/* Where name_owners() gets a pid's comm. */
+typedef void (*comm_fn)(void *arg, int pid, char *buf, size_t len);
 
 /* ---- workers ---------------------------------------------------------------- */
 
@@ -252,13 +260,13 @@ read_comm(const char *root, int pid, char *buf, size_t len)
 	return 0;
 }
 
-/* Fill comm pointers: one read per distinct pid (owners arrive grouped
- * by pid, one worker's run at a time). */
+/* Fill comm pointers: one comm(pid) per run of owners with one pid
+ * (owners arrive grouped by pid, one worker's run at a time). */
 static int
-name_owners(struct sk_procmap *m, const char *root)
+name_owners(struct sk_procmap *m, comm_fn comm, void *arg)
 {
 	size_t i, used = 0, cap = 0, *off;
-	char comm[COMM_MAX], *p;
+	char buf[COMM_MAX], *p;
 	int last = -1;
 	size_t lastoff = 0, len;
 
@@ -267,8 +275,8 @@ name_owners(struct sk_procmap *m, const char *root)
 	for (i = 0; i < m->nowner; i++) {
 		if (m->owner[i].pid != last) {
 			last = m->owner[i].pid;
-			read_comm(root, last, comm, sizeof(comm));
-			len = strlen(comm) + 1;
+			comm(arg, last, buf, sizeof(buf));
+			len = strlen(buf) + 1;
 			if (used + len > cap) {
 				cap = cap ? cap * 2 : 4096;
 				while (used + len > cap)
@@ -279,7 +287,7 @@ name_owners(struct sk_procmap *m, const char *root)
 				}
 				m->comms = p;
 			}
-			memcpy(m->comms + used, comm, len);
+			memcpy(m->comms + used, buf, len);
 			lastoff = used;
 			used += len;
 		}
@@ -292,11 +300,31 @@ name_owners(struct sk_procmap *m, const char *root)
 	return 0;
 }
 
+static void
+proc_comm(void *arg, int pid, char *buf, size_t len)
+{
+	read_comm(arg, pid, buf, len);
+}
+
+/* ss -p's order among the owners of one socket: pid, then fd, both
+ * descending (the reverse of its /proc walk). */
+static int
+comes_first(const struct sk_owner *a, const struct sk_owner *b)
+{
+	return a->pid != b->pid ? a->pid > b->pid : a->fd > b->fd;
+}
+
+/*
+ * Hash inodes to chains of owners kept in ss order, whatever order the
+ * collector (or the race between walkers) gave them.  Owners come
+ * mostly ascending, so each usually goes to the front of its chain.
+ */
 static int
 index_owners(struct sk_procmap *m)
 {
 	size_t i, h, mask;
-	uint32_t j;
+	uint32_t j, *at;
+	struct sk_owner *o;
 
 	m->nslot = 64;
 	while (m->nslot < m->nowner * 2)
@@ -305,48 +333,71 @@ index_owners(struct sk_procmap *m)
 		return -1;
 	memset(m->slot, 0xff, m->nslot * sizeof(*m->slot));
 	mask = m->nslot - 1;
-	/* Walk backwards and push to chain fronts, so chains keep walk order. */
-	for (i = m->nowner; i-- > 0;) {
-		h = hash_inode(m->owner[i].inode, mask);
+	for (i = 0; i < m->nowner; i++) {
+		o = &m->owner[i];
+		h = hash_inode(o->inode, mask);
 		while ((j = m->slot[h]) != NO_OWNER &&
-		    m->owner[j].inode != m->owner[i].inode)
+		    m->owner[j].inode != o->inode)
 			h = (h + 1) & mask;
-		m->owner[i].next = j;
-		m->slot[h] = (uint32_t)i;
+		for (at = &m->slot[h]; *at != NO_OWNER &&
+		    !comes_first(o, &m->owner[*at]); at = &m->owner[*at].next)
+			;
+		o->next = *at;
+		*at = (uint32_t)i;
 	}
 	return 0;
 }
 
 static int
-merge(struct sk_procmap *m, struct worker *w, unsigned nw)
+merge(struct sk_procmap *m, struct found *f, unsigned nf)
 {
 	size_t total = 0, k = 0;
 	unsigned i;
 
-	for (i = 0; i < nw; i++) {
-		if (w[i].f.oom)
+	for (i = 0; i < nf; i++) {
+		if (f[i].oom)
 			return -1;
-		total += w[i].f.n;
+		total += f[i].n;
 	}
 	if (total >= NO_OWNER)
 		return -1;
 	if ((m->owner = malloc((total + 1) * sizeof(*m->owner))) == NULL)
 		return -1;
-	for (i = 0; i < nw; i++) {
-		if (w[i].f.n)
-			memcpy(m->owner + k, w[i].f.v, w[i].f.n * sizeof(*m->owner));
-		k += w[i].f.n;
+	for (i = 0; i < nf; i++) {
+		if (f[i].n)
+			memcpy(m->owner + k, f[i].v, f[i].n * sizeof(*m->owner));
+		k += f[i].n;
 	}
 	m->nowner = total;
 	return 0;
 }
 
-struct sk_procmap *
-sk_procmap_build(const char *procroot, unsigned nthreads, struct sk_err *e)
+/* The map from what the collectors found; f is theirs to free. */
+static struct sk_procmap *
+finish(struct found *f, unsigned nf, enum sk_procmap_via via, comm_fn comm,
+    void *arg, struct sk_err *e)
 {
-	const char *root = procroot ? procroot : "/proc";
+	struct sk_procmap *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL || merge(m, f, nf) < 0 ||
+	    index_owners(m) < 0 || name_owners(m, comm, arg) < 0) {
+		errno = ENOMEM;
+		sk_err_sys(e, "procmap");
+		sk_procmap_free(m);
+		return NULL;
+	}
+	m->via = via;
+	return m;
+}
+
+/* ---- the /proc walk ------------------------------------------------------------ */
+
+static struct sk_procmap *
+walk(const char *root, unsigned nthreads, struct sk_err *e)
+{
 	struct queue q = { .root = root };
 	struct sk_procmap *m = NULL;
+	struct found *f = NULL;
 	struct worker *w;
 	struct dirent *de;
 	unsigned i, started = 0;
@@ -361,8 +412,10 @@ sk_procmap_build(const char *procroot, unsigned nthreads, struct sk_err *e)
 		sk_err_sys(e, "open %s", root);
 		return NULL;
 	}
-	if ((w = calloc(nthreads, sizeof(*w))) == NULL) {
+	if ((w = calloc(nthreads, sizeof(*w))) == NULL ||
+	    (f = calloc(nthreads, sizeof(*f))) == NULL) {
 		sk_err_sys(e, "procmap");
+		free(w);
 		closedir(d);
 		return NULL;
 	}
@@ -387,20 +440,137 @@ sk_procmap_build(const char *procroot, unsigned nthreads, struct sk_err *e)
 	worker_main(&w[0]);
 	for (i = 1; i <= started; i++)
 		pthread_join(w[i].tid, NULL);
-	if (failed || (m = calloc(1, sizeof(*m))) == NULL ||
-	    merge(m, w, started + 1) < 0 || index_owners(m) < 0 ||
-	    name_owners(m, root) < 0) {
+	for (i = 0; i <= started; i++)
+		f[i] = w[i].f;
+	if (failed) {
 		errno = ENOMEM;
 		sk_err_sys(e, "procmap");
-		sk_procmap_free(m);
-		m = NULL;
-	}
+	} else
+		m = finish(f, started + 1, SK_PROCMAP_PROC, proc_comm,
+		    (void *)root, e);
 	for (i = 0; i < nthreads; i++)
 		free(w[i].f.v);
+	free(f);
 	free(w);
 	pthread_cond_destroy(&q.cv);
 	pthread_mutex_destroy(&q.mu);
 	return m;
+}
+
+/* ---- the BPF iterator ---------------------------------------------------------- */
+
+/* One comm per run of records with one pid: records come in task order. */
+struct bpf_run {
+	int pid;
+	char comm[COMM_MAX];
+};
+
+struct bpf_found {
+	struct found f;
+	struct bpf_run *run;
+	size_t nrun, cap, at;	/* at: name_owners()'s cursor */
+};
+
+static int
+bpf_add(void *arg, uint64_t inode, int pid, int fd, const char *comm)
+{
+	struct bpf_found *b = arg;
+	struct bpf_run *r;
+
+	if (b->nrun == 0 || b->run[b->nrun - 1].pid != pid) {
+		if (b->nrun == b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 256;
+
+			if ((r = realloc(b->run, cap * sizeof(*r))) == NULL)
+				return -1;
+			b->run = r;
+			b->cap = cap;
+		}
+		r = &b->run[b->nrun++];
+		r->pid = pid;
+		snprintf(r->comm, sizeof(r->comm), "%s", comm);
+	}
+	return found_add(&b->f, inode, pid, fd);
+}
+
+/* name_owners() asks for pids in record order: walk the runs along. */
+static void
+bpf_comm(void *arg, int pid, char *buf, size_t len)
+{
+	struct bpf_found *b = arg;
+
+	while (b->at < b->nrun && b->run[b->at].pid != pid)
+		b->at++;
+	snprintf(buf, len, "%s", b->at < b->nrun ? b->run[b->at].comm : "");
+}
+
+static struct sk_procmap *
+iterate(struct sk_err *e)
+{
+	struct bpf_found b;
+	struct sk_procmap *m = NULL;
+
+	memset(&b, 0, sizeof(b));
+	if (sk__procmap_bpf(bpf_add, &b, e) == 0)
+		m = finish(&b.f, 1, SK_PROCMAP_BPF, bpf_comm, &b, e);
+	free(b.f.v);
+	free(b.run);
+	return m;
+}
+
+/* ---- entry points -------------------------------------------------------------- */
+
+struct sk_procmap *
+sk_procmap_build_via(enum sk_procmap_via via, const char *procroot,
+    unsigned nthreads, struct sk_err *e)
+{
+	struct sk_procmap *m;
+	struct sk_err why;
+
+	switch (via) {
+	case SK_PROCMAP_PROC:
+		return walk(procroot ? procroot : "/proc", nthreads, e);
+	case SK_PROCMAP_BPF:
+		if (procroot != NULL) {
+			sk_err_set(e, EINVAL, "BPF iterator: reads the running "
+			    "kernel, not %s", procroot);
+			return NULL;
+		}
+		return iterate(e);
+	case SK_PROCMAP_AUTO:
+		if (procroot != NULL)
+			return walk(procroot, nthreads, e);
+		if ((m = iterate(&why)) != NULL)
+			return m;
+		if ((m = walk("/proc", nthreads, e)) != NULL &&
+		    (m->fallback = strdup(why.msg)) == NULL) {
+			sk_procmap_free(m);
+			errno = ENOMEM;
+			sk_err_sys(e, "procmap");
+			return NULL;
+		}
+		return m;
+	}
+	sk_err_set(e, EINVAL, "procmap: no such way to build: %d", (int)via);
+	return NULL;
+}
+
+struct sk_procmap *
+sk_procmap_build(const char *procroot, unsigned nthreads, struct sk_err *e)
+{
+	return sk_procmap_build_via(SK_PROCMAP_AUTO, procroot, nthreads, e);
+}
+
+enum sk_procmap_via
+sk_procmap_via(const struct sk_procmap *m)
+{
+	return m->via;
+}
+
+const char *
+sk_procmap_fallback(const struct sk_procmap *m)
+{
+	return m->fallback;
 }
 
 const struct sk_owner *
@@ -443,5 +613,6 @@ sk_procmap_free(struct sk_procmap *m)
 	free(m->owner);
 	free(m->slot);
 	free(m->comms);
+	free(m->fallback);
 	free(m);
 }
