@@ -53,6 +53,21 @@ setup_file() {
 	"$BATS_TEST_TMPDIR/t"
 }
 
+@test "without bpftool the build leaves the BPF owner path out and lssock says so" {
+	o=$BATS_TEST_TMPDIR/nobpf
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j2 -C "$SK_ROOT" \
+		O="$o" BPFTOOL=/nonexistent/bpftool "$o/bin/lssock"
+	[ ! -e "$o/obj/lib/bpf/procmap.skel.h" ]
+	run "$o/bin/lssock" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BPF task_file iterator: not built: no bpftool"* ]]
+	# Owners still come, from the /proc walk, and -v says why.
+	run --separate-stderr "$o/bin/lssock" -v -xanp
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == "lssock: owners: /proc fd walk, "*"not built: no bpftool" ]]
+	[[ "$output" == *"users:(("* ]]
+}
+
 @test "uninstall removes every file install put there" {
 	sk_make uninstall
 	sk_make uninstall PREFIX=/opt/sk

@@ -7,8 +7,9 @@
  * TCP listeners (v4, v6-only, dual-stack), established pairs over v4,
  * v6, v4-mapped and ::1, one TIME-WAIT, UDP bound and connected, UNIX
  * stream/dgram/seqpacket (named, abstract, unnamed pairs), raw ICMP
- * sockets.  Prints "ready" once all exist, then holds them until killed
- * or SECS (default 60) pass, so a forgotten fixture ends by itself.
+ * sockets; the v4 listener is also at fd 100.  Prints "ready" once all
+ * exist, then holds them until killed or SECS (default 60) pass, so a
+ * forgotten fixture ends by itself.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -205,6 +206,9 @@ main(int argc, char *argv[])
 	l1 = tcp_listen(AF_INET, v4, 4301, 0);
 	l2 = tcp_listen(AF_INET6, v6, 4302, 1);
 	l3 = tcp_listen(AF_INET6, "::", 4303, 0);
+	/* One socket at two fds: owners list both, in ss -p's order. */
+	if (dup2(l1, 100) < 0)
+		err(1, "dup2");
 	inet_connect(AF_INET, SOCK_STREAM, v4, 4301);
 	accept(l1, NULL, NULL);
 	inet_connect(AF_INET6, SOCK_STREAM, v6, 4302);

@@ -50,6 +50,21 @@ on_sock(const struct sk_sock *s, void *arg)
 	return 0;
 }
 
+/* -v: which way the owner map was built, and why not the fast one. */
+static void
+say_owners(const struct sk_procmap *m)
+{
+	const char *why = sk_procmap_fallback(m);
+
+	if (sk_procmap_via(m) == SK_PROCMAP_BPF)
+		fprintf(stderr, "lssock: owners: BPF task_file iterator, "
+		    "%zu socket fds\n", sk_procmap_count(m));
+	else
+		fprintf(stderr, "lssock: owners: /proc fd walk, %zu socket "
+		    "fds%s%s\n", sk_procmap_count(m), why ? "; " : "",
+		    why ? why : "");
+}
+
 static int
 dump(const struct sk_sockdiag_req *req, struct run *run, struct sk_err *e)
 {
@@ -162,6 +177,8 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 		if (o->owners &&
 		    (owners = sk_procmap_build(o->procroot, 0, e)) == NULL)
 			return -1;
+		if (owners != NULL && o->verbose)
+			say_owners(owners);
 		if ((run.r = ls_render_new(o, out, owners)) == NULL) {
 			sk_err_sys(e, "lssock");
 			goto end;

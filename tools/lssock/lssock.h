@@ -34,6 +34,7 @@ struct ls_opts {
 	int timers;		/* -o */
 	int noheader;		/* -H */
 	int useproc;		/* --proc */
+	int verbose;		/* -v: say how owners were found */
 	const char *netns;	/* -N */
 	int all_netns;		/* --all-netns */
 	const char *metrics;	/* --openmetrics FILE ("-": stdout) */

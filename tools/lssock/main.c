@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "sockkit/err.h"
+#include "sockkit/procmap.h"
 #include "sockkit/sockdiag.h"
 #include "lssock/lssock.h"
 
@@ -17,7 +18,7 @@ static void
 usage(int ok)
 {
 	fprintf(ok ? stdout : stderr,
-	    "usage: lssock [-46HVaehijlmnoprstuwx] [-N netns] [--all-netns]\n"
+	    "usage: lssock [-46HVaehijlmnoprstuvwx] [-N netns] [--all-netns]\n"
 	    "              [--diff snapshot] [--netstat] [--openmetrics file]\n"
 	    "              [--proc] [--watch [secs]] [filter]\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
@@ -26,10 +27,17 @@ usage(int ok)
 static void
 version(void)
 {
+	const char *absent = sk_procmap_bpf_absent();
+
 	printf("lssock (sockkit) %s\n"
-	    "socket tables: NETLINK_SOCK_DIAG (libmnl), /proc/net fallback\n"
-	    "owners (-p): /proc fd walk, 2 threads; "
-	    "BPF task_file iterator: not built\n", SK_VERSION);
+	    "socket tables: NETLINK_SOCK_DIAG (libmnl), /proc/net fallback\n",
+	    SK_VERSION);
+	if (absent == NULL)
+		printf("owners (-p): BPF task_file iterator (root or "
+		    "CAP_BPF+CAP_PERFMON), else /proc fd walk, 2 threads\n");
+	else
+		printf("owners (-p): /proc fd walk, 2 threads; "
+		    "BPF task_file iterator: %s\n", absent);
 	exit(SK_EXIT_OK);
 }
 
@@ -69,6 +77,7 @@ static const struct option longopts[] = {
 	{ "tcp",	no_argument,		NULL, 't' },
 	{ "udp",	no_argument,		NULL, 'u' },
 	{ "unix",	no_argument,		NULL, 'x' },
+	{ "verbose",	no_argument,		NULL, 'v' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "watch",	optional_argument,	NULL, OPT_WATCH },
 	{ NULL,		0,			NULL, 0 }
@@ -86,7 +95,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	o.procroot = getenv("LSSOCK_PROC");
-	while ((ch = getopt_long(argc, argv, "46HN:Vaehijlmnoprstuwx", longopts,
+	while ((ch = getopt_long(argc, argv, "46HN:Vaehijlmnoprstuvwx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -145,6 +154,9 @@ main(int argc, char *argv[])
 			break;
 		case 'u':
 			o.protos |= SK_SD_UDP;
+			break;
+		case 'v':
+			o.verbose++;
 			break;
 		case 'w':
 			o.protos |= SK_SD_RAW;
