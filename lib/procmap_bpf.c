@@ -85,7 +85,9 @@ read_owners(int fd, sk__owner_fn add, void *arg, struct sk_err *e)
 		return sk_err_sys(e, "procmap");
 	for (;;) {
 		n = read(fd, buf + have, BUFSZ - have);
-		if (n < 0 && errno == EINTR)
+		/* EAGAIN: one read visited its maximum of objects (a million
+		 * descriptors) without writing a record; the next goes on. */
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
 			sk_err_sys(e, "BPF iterator read");
