@@ -206,6 +206,28 @@ tuples() {
 		"$BATS_TEST_TMPDIR/bpf"
 }
 
+@test "lssock -p in a child pid namespace names pids as it numbers them, both ways" {
+	sk_require_root
+	sk_require_cmd unshare python3
+	bpf_buildable || skip "the BPF iterator is not built here"
+	# sh is pid 1 of the new namespace, the listener it starts pid 2.
+	run --separate-stderr unshare --pid --fork --mount-proc sh -c '
+		python3 -c "import socket, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(20)" >"$2/port" &
+		for i in $(seq 1 100); do [ -s "$2/port" ] && break; sleep 0.05; done
+		f="sport = :$(cat "$2/port")"
+		"$1" -v -Htlnp "$f"
+		LSSOCK_PROC=/proc "$1" -v -Htlnp "$f"
+		kill $!' sh "$L" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 0 ]
+	echo "$stderr"
+	[[ "$stderr" == *"owners: BPF task_file iterator"*"owners: /proc fd walk"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *'users:(("python3",pid=2,fd='[0-9]*'))' ]]
+	[ "${lines[0]}" = "${lines[1]}" ]
+}
+
 @test "without privileges lssock -p walks /proc silently; -v says why" {
 	sk_require_root
 	sk_require_cmd setpriv
