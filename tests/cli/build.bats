@@ -4,6 +4,8 @@
 # Installs from the build make check just made (SK_O names its directory,
 # SK_LDFLAGS the flags it links with).
 
+bats_require_minimum_version 1.5.0
+
 load helpers/common
 
 # make from the source tree, not as a sub-make of make check.
