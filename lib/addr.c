@@ -465,7 +465,8 @@ parse_item(struct sk_portset *ps, int proto, const char *item, int itemlen,
 			return -1;
 		if (lo > hi)
 			return sk_err_set(e, EINVAL,
-			    "port list \"%.*s%s\": reversed range \"%.*s\"",
+			    "port list \"%.*s%s\": bad port range \"%.*s\" "
+			    "(first port above last)",
 			    QUOTE(list), itemlen, item);
 	} else {
 		/* Names may contain dashes ("netbios-ns"), so no ranges here. */
@@ -610,7 +611,17 @@ sk_iprange_parse(struct sk_iprange *r, const char *s, struct sk_err *e)
 		}
 		return 0;
 	}
-	if (addr_parse(sep, &fam2, r->hi) == -1) {
+	/* nmap's "198.18.0.1-20": the last octet's range. */
+	if (r->family == AF_INET && is_digits(sep) && strlen(sep) <= 3) {
+		r->hi[3] = (unsigned char)sk_strtonum(sep, 0, 255, &errstr);
+		if (errstr != NULL) {
+			memset(r, 0, sizeof(*r));
+			return sk_err_set(e, EINVAL,
+			    "address range \"%.*s%s\": last octet \"%s\" not "
+			    "in 0-255", QUOTE(s), sep);
+		}
+		fam2 = AF_INET;
+	} else if (addr_parse(sep, &fam2, r->hi) == -1) {
 		memmove(buf, sep, strlen(sep) + 1);
 		goto badaddr;
 	}

@@ -188,7 +188,8 @@ struct sk_iprange {
 
 /*
  * Parse "198.18.0.0/15", "2001:2::/48", "198.18.0.1-198.18.0.9",
- * "2001:2::1-2001:2::ff", or a single address (a /32 or /128).  Host bits
+ * "2001:2::1-2001:2::ff", "198.18.0.1-20" (nmap's last-octet range), or a
+ * single address (a /32 or /128).  Host bits
  * set under a prefix are cleared ("198.18.1.7/15" is 198.18.0.0/15), as
  * nmap does.  Errors (EINVAL) name the input: bad address, prefix out of
  * range, mixed families, lo > hi.
