@@ -16,13 +16,14 @@ include config.mk
 # Adding a tool = adding its name here and a tools/<name>/ directory with
 # main.c; its other .c files are the tool's private code, which its unit
 # runner and its fuzz targets link.
-TOOLS  = whoisd linechat lssock resolve
+TOOLS  = whoisd linechat lssock resolve portprobe
 SBIN   = whoisd
 # pkg-config modules each tool links with.
 whoisd_PKGS =
 linechat_PKGS = openssl libedit
 lssock_PKGS = ncursesw
 resolve_PKGS = libidn2
+portprobe_PKGS =
 
 # pkg-config modules a library module needs, one list per lib/<mod>.c
 # (lib/dns_PKGS = libcares, ...): the module is compiled with their
@@ -74,7 +75,7 @@ pkg-cflags = $(if $(strip $(1)),$(shell pkg-config --cflags $(1)))
 pkg-libs   = $(if $(strip $(1)),$(shell pkg-config --libs $(1)))
 
 PUBHDR   = $(wildcard include/sockkit/*.h)
-HDR      = $(PUBHDR) lib/internal.h
+HDR      = $(PUBHDR) $(wildcard lib/*.h)
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/obj/%.o)
 LIB      = $(O)/lib/libsockkit.a

@@ -1,0 +1,437 @@
+/*
+ * portprobe — which ports of a host answer, and why the others do not:
+ * connect, UDP (and SYN) scans in nmap's words, with reasons, NDJSON and
+ * shards.  The engine is libsockkit's (sockkit/scan.h); this is options
+ * and wiring.  See portprobe(1).
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockkit/deadline.h"
+#include "sockkit/err.h"
+#include "sockkit/num.h"
+#include "sockkit/scan.h"
+#include "portprobe/portprobe.h"
+
+#define PP_RESOLVE_MS 5000	/* per target name */
+
+static void
+usage(int ok)
+{
+	fprintf(ok ? stdout : stderr,
+	    "usage: portprobe [-46FjnV] [-sS | -sT] [-sU] [-p ports] [-T0-5]\n"
+	    "                 [-iL file] [-oG file] [--all-addrs] [--banner] [--force]\n"
+	    "                 [--open] [--plan] [--progress] [--rate pps]\n"
+	    "                 [--max-retries n] [--min-rtt-timeout time]\n"
+	    "                 [--max-rtt-timeout time] [--initial-rtt-timeout time]\n"
+	    "                 [--min-parallelism n] [--max-parallelism n]\n"
+	    "                 [--shard i/n] [--seed n] [--workers n] target ...\n"
+	    "       portprobe -h | -V\n");
+	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "portprobe: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(SK_EXIT_USAGE);
+}
+
+enum {
+	OPT_ALLADDRS = 256, OPT_BANNER, OPT_FORCE, OPT_OPEN, OPT_PLAN,
+	OPT_PROGRESS, OPT_RATE, OPT_RETRIES, OPT_MINRTT, OPT_MAXRTT,
+	OPT_INITRTT, OPT_MINPAR, OPT_MAXPAR, OPT_SHARD, OPT_SEED, OPT_WORKERS
+};
+
+static const struct option longopts[] = {
+	{ "all-addrs",		no_argument,		NULL, OPT_ALLADDRS },
+	{ "banner",		no_argument,		NULL, OPT_BANNER },
+	{ "force",		no_argument,		NULL, OPT_FORCE },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "initial-rtt-timeout", required_argument,	NULL, OPT_INITRTT },
+	{ "json",		no_argument,		NULL, 'j' },
+	{ "max-parallelism",	required_argument,	NULL, OPT_MAXPAR },
+	{ "max-retries",	required_argument,	NULL, OPT_RETRIES },
+	{ "max-rtt-timeout",	required_argument,	NULL, OPT_MAXRTT },
+	{ "min-parallelism",	required_argument,	NULL, OPT_MINPAR },
+	{ "min-rtt-timeout",	required_argument,	NULL, OPT_MINRTT },
+	{ "open",		no_argument,		NULL, OPT_OPEN },
+	{ "plan",		no_argument,		NULL, OPT_PLAN },
+	{ "progress",		no_argument,		NULL, OPT_PROGRESS },
+	{ "rate",		required_argument,	NULL, OPT_RATE },
+	{ "seed",		required_argument,	NULL, OPT_SEED },
+	{ "shard",		required_argument,	NULL, OPT_SHARD },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "workers",		required_argument,	NULL, OPT_WORKERS },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static long long
+num(const char *what, const char *s, long long lo, long long hi)
+{
+	const char *errstr;
+	long long v = sk_strtonum(s, lo, hi, &errstr);
+
+	if (errstr != NULL)
+		bad("%s \"%s\": %s (%lld-%lld)", what, s, errstr, lo, hi);
+	return v;
+}
+
+/* nmap's times: "250ms", "2s", "1m", a bare number is seconds. */
+static int64_t
+usecs(const char *what, const char *s)
+{
+	static const struct { const char *sfx; int64_t mul; } u[] = {
+		{ "ms", 1000 }, { "s", 1000000 }, { "m", 60000000 },
+		{ "h", 3600000000LL }, { "", 1000000 }, { NULL, 0 }
+	};
+	char buf[32];
+	size_t n = strspn(s, "0123456789");
+	int i;
+
+	for (i = 0; u[i].sfx != NULL; i++)
+		if (strcmp(s + n, u[i].sfx) == 0 && n > 0 && n < sizeof(buf)) {
+			memcpy(buf, s, n);
+			buf[n] = '\0';
+			return num(what, buf, 0, 86400000000LL / u[i].mul) *
+			    u[i].mul;
+		}
+	bad("%s \"%s\": not a time (250ms, 2s, 1m)", what, s);
+	return 0;
+}
+
+static void
+shard(const char *s, struct sk_scan_opts *so)
+{
+	char buf[64], *slash;
+
+	if (strlen(s) >= sizeof(buf) || (slash = strchr(strcpy(buf, s), '/')) ==
+	    NULL)
+		bad("shard \"%s\": not I/N", s);
+	*slash = '\0';
+	so->nshards = (uint64_t)num("shard count", slash + 1, 1, 1LL << 32);
+	so->shard = (uint64_t)num("shard index", buf, 0, 1LL << 32);
+	if (so->shard >= so->nshards)
+		bad("shard \"%s\": index not in 0-%llu", s,
+		    (unsigned long long)so->nshards - 1);
+}
+
+static char *
+joined(int argc, char **argv)
+{
+	size_t n = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	if ((s = calloc(1, n)) == NULL)
+		return argv[0];
+	for (i = 0; i < argc; i++) {
+		strcat(s, argv[i]);
+		if (i + 1 < argc)
+			strcat(s, " ");
+	}
+	return s;
+}
+
+/* Print the shard's probes in order, sending nothing. */
+static int
+plan(const struct sk_targets *t, const struct sk_portset *ps,
+    const struct sk_scan_opts *so)
+{
+	struct sockaddr_storage ss;
+	char a[SK_ADDRSTRLEN];
+	struct sk_plan p;
+	struct sk_err e;
+	socklen_t len;
+	uint64_t host;
+	unsigned port;
+	int proto;
+
+	if (sk_plan_init(&p, t, ps, so->protos, so->seed, so->shard,
+	    so->nshards, &e) == -1)
+		bad("%s", e.msg);
+	while (sk_plan_next(&p, &host, &proto, &port)) {
+		sk_targets_addr(t, host, &ss, &len);
+		printf("%s %s/%u\n", sk_addr_ntop((struct sockaddr *)&ss, a,
+		    sizeof(a)), proto == SK_PROTO_UDP ? "udp" : "tcp", port);
+	}
+	sk_plan_free(&p);
+	return fflush(stdout) == EOF ? SK_EXIT_FAIL : SK_EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct sk_portset ps;	/* 24 KiB */
+	struct sk_scan_opts so;
+	struct sk_scan_stats st;
+	struct sk_targets t;
+	struct pp_opts o;
+	struct pp_run *run;
+	struct sk_err e;
+	const char *ports = NULL, *listfile = NULL;
+	int ch, family = AF_UNSPEC, tflags = 0, tcp = 0, syn = 0, udp = 0;
+	int fast = 0, doplan = 0, seeded = 0, worst = 0, x, i, level = 3;
+	int64_t minrtt = -1, maxrtt = -1, initrtt = -1;
+	long long retries = -1, rate = 0, minpar = 0, maxpar = 0;
+	FILE *f;
+
+	memset(&o, 0, sizeof(o));
+	memset(&so, 0, sizeof(so));
+	o.cmdline = joined(argc, argv);
+	while ((ch = getopt_long(argc, argv, "46FP:T:Vhi:jno:p:s:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '4':
+		case '6':
+			if (family != AF_UNSPEC)
+				bad("-4 and -6 are one or the other");
+			family = ch == '4' ? AF_INET : AF_INET6;
+			break;
+		case 'F':
+			fast = 1;
+			break;
+		case 'P':
+			/* -Pn is what portprobe always does. */
+			if (strcmp(optarg, "n") != 0)
+				bad("-P%s: host discovery is not done; only -Pn", optarg);
+			break;
+		case 'T':
+			level = (int)num("timing level", optarg, 0, 5);
+			break;
+		case 'V':
+			printf("portprobe %s\n", SK_VERSION);
+			return SK_EXIT_OK;
+		case 'h':
+			usage(1);
+			break;
+		case 'i':
+			if (strcmp(optarg, "L") != 0 || optind >= argc)
+				bad("-i%s: only -iL FILE", optarg);
+			listfile = argv[optind++];
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'n':
+			/* Always numeric: no reverse lookups are done. */
+			break;
+		case 'o':
+			if (strcmp(optarg, "G") != 0 || optind >= argc)
+				bad("-o%s: only -oG FILE", optarg);
+			o.grepable = argv[optind++];
+			break;
+		case 'p':
+			ports = optarg;
+			break;
+		case 's':
+			for (i = 0; optarg[i] != '\0'; i++) {
+				if (optarg[i] == 'T')
+					tcp = 1;
+				else if (optarg[i] == 'S')
+					syn = 1;
+				else if (optarg[i] == 'U')
+					udp = 1;
+				else
+					bad("-s%s: scan types are T, S and U", optarg);
+			}
+			break;
+		case OPT_ALLADDRS:
+			tflags |= SK_TGT_ALLADDRS;
+			break;
+		case OPT_BANNER:
+			so.banner = 1;
+			break;
+		case OPT_FORCE:
+			tflags |= SK_TGT_FORCE;
+			break;
+		case OPT_OPEN:
+			o.open_only = 1;
+			break;
+		case OPT_PLAN:
+			doplan = 1;
+			break;
+		case OPT_PROGRESS:
+			o.progress = 1;
+			break;
+		case OPT_RATE:
+			rate = num("rate", optarg, 1, 100000000);
+			break;
+		case OPT_RETRIES:
+			retries = num("max retries", optarg, 0, 15);
+			break;
+		case OPT_MINRTT:
+			minrtt = usecs("min rtt timeout", optarg);
+			break;
+		case OPT_MAXRTT:
+			maxrtt = usecs("max rtt timeout", optarg);
+			break;
+		case OPT_INITRTT:
+			initrtt = usecs("initial rtt timeout", optarg);
+			break;
+		case OPT_MINPAR:
+			minpar = num("min parallelism", optarg, 1, 1000000);
+			break;
+		case OPT_MAXPAR:
+			maxpar = num("max parallelism", optarg, 1, 1000000);
+			break;
+		case OPT_SHARD:
+			shard(optarg, &so);
+			break;
+		case OPT_SEED:
+			so.seed = (uint64_t)num("seed", optarg, 0, INT64_MAX);
+			seeded = 1;
+			break;
+		case OPT_WORKERS:
+			so.workers = (unsigned)num("workers", optarg, 1, 16);
+			break;
+		default:
+			usage(0);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0 && listfile == NULL)
+		usage(0);
+	if (tcp && syn)
+		bad("-sT and -sS are one or the other");
+	if (fast && ports != NULL)
+		bad("-F and -p are one or the other");
+	if (o.json && o.grepable != NULL && strcmp(o.grepable, "-") == 0)
+		bad("-j and -oG - both want stdout");
+	if (!udp)
+		tcp = !syn;
+	so.protos = (tcp || syn ? 1 << SK_PROTO_TCP : 0) |
+	    (udp ? 1 << SK_PROTO_UDP : 0);
+	so.tcp = syn ? SK_SCAN_SYN : SK_SCAN_CONNECT;
+
+	if (ports != NULL) {
+		if (sk_portset_parse(&ps, ports, udp && !tcp && !syn ?
+		    SK_PROTO_UDP : SK_PROTO_TCP, &e) == -1)
+			bad("%s", e.msg);
+		if (ps.count[SK_PROTO_UDP] && !udp)
+			bad("port list \"%s\" has UDP ports: add -sU", ports);
+		if (ps.count[SK_PROTO_TCP] && !(so.protos & 1 << SK_PROTO_TCP))
+			bad("port list \"%s\" has TCP ports: add -sT or -sS", ports);
+		if (ps.count[SK_PROTO_SCTP])
+			bad("port list \"%s\": SCTP is not scanned", ports);
+	} else {
+		for (i = SK_PROTO_TCP; i <= SK_PROTO_UDP; i++)
+			if (so.protos & 1 << i) {
+				if (fast)
+					pp_ports_top(&ps, i);
+				else
+					pp_ports_named(&ps, i);
+			}
+	}
+
+	if (sk_scan_timing_preset(&so.timing, level, &e) == -1)
+		bad("%s", e.msg);
+	if (minrtt >= 0)
+		so.timing.min_rtt_us = minrtt;
+	if (maxrtt >= 0)
+		so.timing.max_rtt_us = maxrtt;
+	if (initrtt >= 0)
+		so.timing.initial_rtt_us = initrtt;
+	if (so.timing.min_rtt_us > so.timing.max_rtt_us)
+		bad("--min-rtt-timeout is above --max-rtt-timeout");
+	if (retries >= 0)
+		so.timing.max_retries = (int)retries;
+	if (rate > 0)
+		so.timing.rate = (double)rate;
+	if (minpar > 0)
+		so.timing.min_parallel = (unsigned)minpar;
+	if (maxpar > 0)
+		so.timing.max_parallel = (unsigned)maxpar;
+	/* Shards of one scan must walk the same permutation: without
+	 * --seed they all use 0; a lone scan gets a fresh order. */
+	if (!seeded && so.nshards == 0 && getrandom(&so.seed, sizeof(so.seed),
+	    0) != sizeof(so.seed))
+		so.seed = (uint64_t)getpid();
+	so.seed &= INT64_MAX;
+
+	sk_targets_init(&t, family);
+	for (i = 0; i < argc; i++)
+		if (sk_targets_add(&t, argv[i], tflags,
+		    sk_deadline_in(PP_RESOLVE_MS), &e) == -1) {
+			if (e.kind == SK_ERR_INPUT)
+				bad("%s", e.msg);
+			fprintf(stderr, "portprobe: %s\n", e.msg);
+			if ((x = sk_err_exitcode(&e)) > worst)
+				worst = x;
+		}
+	if (listfile != NULL) {
+		f = strcmp(listfile, "-") == 0 ? stdin : fopen(listfile, "r");
+		if (f == NULL)
+			bad("%s: %s", listfile, strerror(errno));
+		if (sk_targets_read(&t, f, listfile, tflags,
+		    sk_deadline_in(PP_RESOLVE_MS), &e) == -1) {
+			if (e.kind == SK_ERR_INPUT)
+				bad("%s", e.msg);
+			fprintf(stderr, "portprobe: %s\n", e.msg);
+			if ((x = sk_err_exitcode(&e)) > worst)
+				worst = x;
+		}
+		if (f != stdin)
+			fclose(f);
+	}
+	if (t.total == 0) {
+		fprintf(stderr, "portprobe: no target to scan\n");
+		return worst ? worst : SK_EXIT_USAGE;
+	}
+	if (doplan)
+		return plan(&t, &ps, &so);
+	if (syn && geteuid() != 0)
+		bad("SYN scan needs root or CAP_NET_RAW; use -sT");
+
+	if ((run = pp_run_new(&t, &o)) == NULL) {
+		perror("portprobe");
+		return SK_EXIT_FAIL;
+	}
+	so.on_result = pp_run_result;
+	so.arg = run;
+	if (o.progress || isatty(STDERR_FILENO)) {
+		so.on_progress = pp_run_progress;
+		so.progress_arg = run;
+		so.progress_ms = 1000;
+	}
+	if (sk_scan_run(&t, &ps, &so, &st, &e) == -1) {
+		fprintf(stderr, "portprobe: %s\n", e.msg);
+		x = e.kind == SK_ERR_PERMFAIL && syn ? SK_EXIT_USAGE :
+		    sk_err_exitcode(&e);
+		pp_run_free(run);
+		return x;
+	}
+	if (pp_run_finish(run, &st) == -1) {
+		fprintf(stderr, "portprobe: %s: %s\n", o.grepable != NULL ?
+		    o.grepable : "stdout", strerror(errno));
+		worst = SK_EXIT_FAIL;
+	}
+	if (st.probes > 0 && st.local_errors == st.probes) {
+		fprintf(stderr, "portprobe: no probe could be sent (no route)\n");
+		worst = SK_EXIT_FAIL;
+	}
+	/* One port of one host asked for: the answer is the exit code. */
+	if (worst == 0 && t.total == 1 && ps.count[0] + ps.count[1] == 1 &&
+	    !pp_run_any_open(run))
+		worst = SK_EXIT_NEGATIVE;
+	pp_run_free(run);
+	sk_targets_free(&t);
+	return worst;
+}
