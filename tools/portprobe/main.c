@@ -164,7 +164,7 @@ plan(const struct sk_targets *t, const struct sk_portset *ps,
 	int proto;
 
 	if (sk_plan_init(&p, t, ps, so->protos, so->seed, so->shard,
-	    so->nshards, &e) == -1)
+	    so->nshards ? so->nshards : 1, &e) == -1)
 		bad("%s", e.msg);
 	while (sk_plan_next(&p, &host, &proto, &port)) {
 		sk_targets_addr(t, host, &ss, &len);
