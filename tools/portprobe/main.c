@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,6 @@
 
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
-#include "sockkit/num.h"
 #include "sockkit/scan.h"
 #include "portprobe/portprobe.h"
 
@@ -36,19 +34,6 @@ usage(int ok)
 	    "                 [--shard i/n] [--seed n] [--workers n] target ...\n"
 	    "       portprobe -h | -V\n");
 	exit(ok ? SK_EXIT_OK : SK_EXIT_USAGE);
-}
-
-static void __attribute__((format(printf, 1, 2)))
-bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "portprobe: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(SK_EXIT_USAGE);
 }
 
 enum {
@@ -80,101 +65,6 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static long long
-num(const char *what, const char *s, long long lo, long long hi)
-{
-	const char *errstr;
-	long long v = sk_strtonum(s, lo, hi, &errstr);
-
-	if (errstr != NULL)
-		bad("%s \"%s\": %s (%lld-%lld)", what, s, errstr, lo, hi);
-	return v;
-}
-
-/* nmap's times: "250ms", "2s", "1m", a bare number is seconds. */
-static int64_t
-usecs(const char *what, const char *s)
-{
-	static const struct { const char *sfx; int64_t mul; } u[] = {
-		{ "ms", 1000 }, { "s", 1000000 }, { "m", 60000000 },
-		{ "h", 3600000000LL }, { "", 1000000 }, { NULL, 0 }
-	};
-	char buf[32];
-	size_t n = strspn(s, "0123456789");
-	int i;
-
-	for (i = 0; u[i].sfx != NULL; i++)
-		if (strcmp(s + n, u[i].sfx) == 0 && n > 0 && n < sizeof(buf)) {
-			memcpy(buf, s, n);
-			buf[n] = '\0';
-			return num(what, buf, 0, 86400000000LL / u[i].mul) *
-			    u[i].mul;
-		}
-	bad("%s \"%s\": not a time (250ms, 2s, 1m)", what, s);
-	return 0;
-}
-
-static void
-shard(const char *s, struct sk_scan_opts *so)
-{
-	char buf[64], *slash;
-
-	if (strlen(s) >= sizeof(buf) || (slash = strchr(strcpy(buf, s), '/')) ==
-	    NULL)
-		bad("shard \"%s\": not I/N", s);
-	*slash = '\0';
-	so->nshards = (uint64_t)num("shard count", slash + 1, 1, 1LL << 32);
-	so->shard = (uint64_t)num("shard index", buf, 0, 1LL << 32);
-	if (so->shard >= so->nshards)
-		bad("shard \"%s\": index not in 0-%llu", s,
-		    (unsigned long long)so->nshards - 1);
-}
-
-static char *
-joined(int argc, char **argv)
-{
-	size_t n = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	if ((s = calloc(1, n)) == NULL)
-		return argv[0];
-	for (i = 0; i < argc; i++) {
-		strcat(s, argv[i]);
-		if (i + 1 < argc)
-			strcat(s, " ");
-	}
-	return s;
-}
-
-/* Print the shard's probes in order, sending nothing. */
-static int
-plan(const struct sk_targets *t, const struct sk_portset *ps,
-    const struct sk_scan_opts *so)
-{
-	struct sockaddr_storage ss;
-	char a[SK_ADDRSTRLEN];
-	struct sk_plan p;
-	struct sk_err e;
-	socklen_t len;
-	uint64_t host;
-	unsigned port;
-	int proto;
-
-	if (sk_plan_init(&p, t, ps, so->protos, so->seed, so->shard,
-	    so->nshards ? so->nshards : 1, &e) == -1)
-		bad("%s", e.msg);
-	while (sk_plan_next(&p, &host, &proto, &port)) {
-		sk_targets_addr(t, host, &ss, &len);
-		printf("%s %s/%u\n", sk_addr_ntop((struct sockaddr *)&ss, a,
-		    sizeof(a)), proto == SK_PROTO_UDP ? "udp" : "tcp", port);
-	}
-	sk_plan_free(&p);
-	return fflush(stdout) == EOF ? SK_EXIT_FAIL : SK_EXIT_OK;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -194,14 +84,14 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	memset(&so, 0, sizeof(so));
-	o.cmdline = joined(argc, argv);
+	o.cmdline = pp_joined(argc, argv);
 	while ((ch = getopt_long(argc, argv, "46FP:T:Vhi:jno:p:s:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
 			if (family != AF_UNSPEC)
-				bad("-4 and -6 are one or the other");
+				pp_bad("-4 and -6 are one or the other");
 			family = ch == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'F':
@@ -210,10 +100,10 @@ main(int argc, char *argv[])
 		case 'P':
 			/* -Pn is what portprobe always does. */
 			if (strcmp(optarg, "n") != 0)
-				bad("-P%s: host discovery is not done; only -Pn", optarg);
+				pp_bad("-P%s: host discovery is not done; only -Pn", optarg);
 			break;
 		case 'T':
-			level = (int)num("timing level", optarg, 0, 5);
+			level = (int)pp_num("timing level", optarg, 0, 5);
 			break;
 		case 'V':
 			printf("portprobe %s\n", SK_VERSION);
@@ -223,7 +113,7 @@ main(int argc, char *argv[])
 			break;
 		case 'i':
 			if (strcmp(optarg, "L") != 0 || optind >= argc)
-				bad("-i%s: only -iL FILE", optarg);
+				pp_bad("-i%s: only -iL FILE", optarg);
 			listfile = argv[optind++];
 			break;
 		case 'j':
@@ -234,7 +124,7 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			if (strcmp(optarg, "G") != 0 || optind >= argc)
-				bad("-o%s: only -oG FILE", optarg);
+				pp_bad("-o%s: only -oG FILE", optarg);
 			o.grepable = argv[optind++];
 			break;
 		case 'p':
@@ -249,7 +139,7 @@ main(int argc, char *argv[])
 				else if (optarg[i] == 'U')
 					udp = 1;
 				else
-					bad("-s%s: scan types are T, S and U", optarg);
+					pp_bad("-s%s: scan types are T, S and U", optarg);
 			}
 			break;
 		case OPT_ALLADDRS:
@@ -271,35 +161,35 @@ main(int argc, char *argv[])
 			o.progress = 1;
 			break;
 		case OPT_RATE:
-			rate = num("rate", optarg, 1, 100000000);
+			rate = pp_num("rate", optarg, 1, 100000000);
 			break;
 		case OPT_RETRIES:
-			retries = num("max retries", optarg, 0, 15);
+			retries = pp_num("max retries", optarg, 0, 15);
 			break;
 		case OPT_MINRTT:
-			minrtt = usecs("min rtt timeout", optarg);
+			minrtt = pp_usecs("min rtt timeout", optarg);
 			break;
 		case OPT_MAXRTT:
-			maxrtt = usecs("max rtt timeout", optarg);
+			maxrtt = pp_usecs("max rtt timeout", optarg);
 			break;
 		case OPT_INITRTT:
-			initrtt = usecs("initial rtt timeout", optarg);
+			initrtt = pp_usecs("initial rtt timeout", optarg);
 			break;
 		case OPT_MINPAR:
-			minpar = num("min parallelism", optarg, 1, 1000000);
+			minpar = pp_num("min parallelism", optarg, 1, 1000000);
 			break;
 		case OPT_MAXPAR:
-			maxpar = num("max parallelism", optarg, 1, 1000000);
+			maxpar = pp_num("max parallelism", optarg, 1, 1000000);
 			break;
 		case OPT_SHARD:
-			shard(optarg, &so);
+			pp_shard(optarg, &so);
 			break;
 		case OPT_SEED:
-			so.seed = (uint64_t)num("seed", optarg, 0, INT64_MAX);
+			so.seed = (uint64_t)pp_num("seed", optarg, 0, INT64_MAX);
 			seeded = 1;
 			break;
 		case OPT_WORKERS:
-			so.workers = (unsigned)num("workers", optarg, 1, 16);
+			so.workers = (unsigned)pp_num("workers", optarg, 1, 16);
 			break;
 		default:
 			usage(0);
@@ -310,11 +200,11 @@ main(int argc, char *argv[])
 	if (argc == 0 && listfile == NULL)
 		usage(0);
 	if (tcp && syn)
-		bad("-sT and -sS are one or the other");
+		pp_bad("-sT and -sS are one or the other");
 	if (fast && ports != NULL)
-		bad("-F and -p are one or the other");
+		pp_bad("-F and -p are one or the other");
 	if (o.json && o.grepable != NULL && strcmp(o.grepable, "-") == 0)
-		bad("-j and -oG - both want stdout");
+		pp_bad("-j and -oG - both want stdout");
 	if (!udp)
 		tcp = !syn;
 	so.protos = (tcp || syn ? 1 << SK_PROTO_TCP : 0) |
@@ -324,13 +214,13 @@ main(int argc, char *argv[])
 	if (ports != NULL) {
 		if (sk_portset_parse(&ps, ports, udp && !tcp && !syn ?
 		    SK_PROTO_UDP : SK_PROTO_TCP, &e) == -1)
-			bad("%s", e.msg);
+			pp_bad("%s", e.msg);
 		if (ps.count[SK_PROTO_UDP] && !udp)
-			bad("port list \"%s\" has UDP ports: add -sU", ports);
+			pp_bad("port list \"%s\" has UDP ports: add -sU", ports);
 		if (ps.count[SK_PROTO_TCP] && !(so.protos & 1 << SK_PROTO_TCP))
-			bad("port list \"%s\" has TCP ports: add -sT or -sS", ports);
+			pp_bad("port list \"%s\" has TCP ports: add -sT or -sS", ports);
 		if (ps.count[SK_PROTO_SCTP])
-			bad("port list \"%s\": SCTP is not scanned", ports);
+			pp_bad("port list \"%s\": SCTP is not scanned", ports);
 	} else {
 		for (i = SK_PROTO_TCP; i <= SK_PROTO_UDP; i++)
 			if (so.protos & 1 << i) {
@@ -342,7 +232,7 @@ main(int argc, char *argv[])
 	}
 
 	if (sk_scan_timing_preset(&so.timing, level, &e) == -1)
-		bad("%s", e.msg);
+		pp_bad("%s", e.msg);
 	if (minrtt >= 0)
 		so.timing.min_rtt_us = minrtt;
 	if (maxrtt >= 0)
@@ -350,7 +240,7 @@ main(int argc, char *argv[])
 	if (initrtt >= 0)
 		so.timing.initial_rtt_us = initrtt;
 	if (so.timing.min_rtt_us > so.timing.max_rtt_us)
-		bad("--min-rtt-timeout is above --max-rtt-timeout");
+		pp_bad("--min-rtt-timeout is above --max-rtt-timeout");
 	if (retries >= 0)
 		so.timing.max_retries = (int)retries;
 	if (rate > 0)
@@ -371,7 +261,7 @@ main(int argc, char *argv[])
 		if (sk_targets_add(&t, argv[i], tflags,
 		    sk_deadline_in(PP_RESOLVE_MS), &e) == -1) {
 			if (e.kind == SK_ERR_INPUT)
-				bad("%s", e.msg);
+				pp_bad("%s", e.msg);
 			fprintf(stderr, "portprobe: %s\n", e.msg);
 			if ((x = sk_err_exitcode(&e)) > worst)
 				worst = x;
@@ -379,11 +269,11 @@ main(int argc, char *argv[])
 	if (listfile != NULL) {
 		f = strcmp(listfile, "-") == 0 ? stdin : fopen(listfile, "r");
 		if (f == NULL)
-			bad("%s: %s", listfile, strerror(errno));
+			pp_bad("%s: %s", listfile, strerror(errno));
 		if (sk_targets_read(&t, f, listfile, tflags,
 		    sk_deadline_in(PP_RESOLVE_MS), &e) == -1) {
 			if (e.kind == SK_ERR_INPUT)
-				bad("%s", e.msg);
+				pp_bad("%s", e.msg);
 			fprintf(stderr, "portprobe: %s\n", e.msg);
 			if ((x = sk_err_exitcode(&e)) > worst)
 				worst = x;
@@ -396,9 +286,9 @@ main(int argc, char *argv[])
 		return worst ? worst : SK_EXIT_USAGE;
 	}
 	if (doplan)
-		return plan(&t, &ps, &so);
+		return pp_plan(&t, &ps, &so);
 	if (syn && geteuid() != 0)
-		bad("SYN scan needs root or CAP_NET_RAW; use -sT");
+		pp_bad("SYN scan needs root or CAP_NET_RAW; use -sT");
 
 	if ((run = pp_run_new(&t, &o)) == NULL) {
 		perror("portprobe");

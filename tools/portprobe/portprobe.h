@@ -17,6 +17,23 @@ struct pp_opts {
 	const char *cmdline;	/* for -oG's header */
 };
 
+/* ---- options (opts.c) ---------------------------------------------------- */
+
+/* "portprobe: <message>" on stderr, exit 2. */
+void pp_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+    noreturn));
+/* s as a number in lo..hi, else pp_bad naming what. */
+long long pp_num(const char *what, const char *s, long long lo, long long hi);
+/* nmap's times ("250ms", "2s", "1m"; bare: seconds) in microseconds. */
+int64_t pp_usecs(const char *what, const char *s);
+/* "--shard I/N" into so->shard, so->nshards. */
+void pp_shard(const char *s, struct sk_scan_opts *so);
+/* argv joined by spaces (for -oG's header). */
+char *pp_joined(int argc, char **argv);
+/* --plan: print the shard's probes in order; the exit status. */
+int pp_plan(const struct sk_targets *t, const struct sk_portset *ps,
+    const struct sk_scan_opts *so);
+
 /* ---- ports (ports.c) ----------------------------------------------------- */
 
 /* Service name of port for proto (services(5)), or "unknown"; the table
