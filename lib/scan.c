@@ -509,6 +509,7 @@ worker_free(struct worker *w)
 				close(w->probes[i].fd);
 	for (i = 0; w->probes != NULL && i < w->cap0; i++)
 		free(w->probes[i].banner);
+	sk__probe_spares_close(w);
 	if (w->ep != -1)
 		close(w->ep);
 	free(w->hosts);

@@ -136,6 +136,57 @@ banner_read(struct worker *w, struct probe *p)
 	sk__probe_done(w, p, SK_PORT_OPEN, "syn-ack", -1, -1, NULL);
 }
 
+/* Keep p's refused socket for the next probe: connect(2) to AF_UNSPEC
+ * makes it unconnected again, options and all. */
+static void
+spare_put(struct worker *w, struct probe *p)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	struct sockaddr_storage ss;
+	unsigned *n;
+	int v6;
+
+	sk__probe_addr(w, p, &ss);
+	v6 = ss.ss_family == AF_INET6;
+	n = &w->nspare[v6][!p->local];
+	if (*n < SPARE_MAX && connect(p->fd, &sa, sizeof(sa)) == 0) {
+		w->spare[v6][!p->local][(*n)++] = p->fd;
+		p->fd = -1;
+	}
+}
+
+/* A spare socket's connect to ss, as sk_connect_start() would: the fd,
+ * or -1 with e filled (no spare: e->code 0). */
+static int
+spare_start(struct worker *w, struct probe *p,
+    const struct sockaddr_storage *ss, socklen_t len, struct sk_err *e)
+{
+	unsigned *n = &w->nspare[ss->ss_family == AF_INET6][!p->local];
+	int fd;
+
+	sk_err_clear(e);
+	if (*n == 0)
+		return -1;
+	fd = w->spare[ss->ss_family == AF_INET6][!p->local][--(*n)];
+	if (connect(fd, (const struct sockaddr *)ss, len) == 0 ||
+	    errno == EINPROGRESS || errno == EINTR)
+		return fd;
+	sk_err_sys(e, "connect to port %u", p->x.port);
+	close(fd);
+	return -1;
+}
+
+void
+sk__probe_spares_close(struct worker *w)
+{
+	int v6, q;
+
+	for (v6 = 0; v6 < 2; v6++)
+		for (q = 0; q < 2; q++)
+			while (w->nspare[v6][q] > 0)
+				close(w->spare[v6][q][--w->nspare[v6][q]]);
+}
+
 /* 1 while the connect is still going on; else the verdict is in. */
 static int
 tcp_harvest(struct worker *w, struct probe *p)
@@ -151,10 +202,13 @@ tcp_harvest(struct worker *w, struct probe *p)
 	p->rtt_us = sk__scan_now_us() - p->sent_us;
 	if (rc == -1) {
 		if (!p->local && why.origin != 0 && why.origin !=
-		    SO_EE_ORIGIN_LOCAL)
+		    SO_EE_ORIGIN_LOCAL) {
 			icmp_verdict(w, p, &why);
-		else
+		} else {
+			if (e.code == ECONNREFUSED)
+				spare_put(w, p);
 			errno_verdict(w, p, e.code);
+		}
 		return 0;
 	}
 	/* On loopback the kernel may pick the probed port as the source:
@@ -217,8 +271,10 @@ sk__probe_start(struct worker *w, struct probe *p, int *retry)
 	*retry = 0;
 	/* Loopback answers with RSTs, never ICMP: no error queue to read. */
 	flags = udp || !p->local ? SK_CS_RECVERR : 0;
-	p->fd = sk_connect_start((struct sockaddr *)&ss, len, udp ? SOCK_DGRAM :
-	    SOCK_STREAM, flags, NULL, NULL, &e);
+	p->fd = udp ? -1 : spare_start(w, p, &ss, len, &e);
+	if (p->fd == -1 && e.code == 0)
+		p->fd = sk_connect_start((struct sockaddr *)&ss, len, udp ?
+		    SOCK_DGRAM : SOCK_STREAM, flags, NULL, NULL, &e);
 	if (p->fd == -1) {
 		switch (e.code) {
 		case ECONNREFUSED:
