@@ -531,7 +531,7 @@ pp_run_finish(struct pp_run *r, const struct sk_scan_stats *st)
 			return -1;
 		stamp(when, sizeof(when), r->started);
 		fprintf(g, "# portprobe %s scan initiated %s as: %s\n",
-		    SK_VERSION, when, o->cmdline);
+		    SK_VERSION, when, o->cmdline ? o->cmdline : "portprobe");
 	}
 	for (i = 0; i < r->nh; i++) {
 		if (r->h[i] == NULL)

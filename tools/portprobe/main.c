@@ -73,7 +73,8 @@ main(int argc, char *argv[])
 	struct sk_scan_stats st;
 	struct sk_targets t;
 	struct pp_opts o;
-	struct pp_run *run;
+	struct pp_run *run = NULL;
+	char *cmdline;
 	struct sk_err e;
 	const char *ports = NULL, *listfile = NULL;
 	int ch, family = AF_UNSPEC, tflags = 0, tcp = 0, syn = 0, udp = 0;
@@ -84,7 +85,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	memset(&so, 0, sizeof(so));
-	o.cmdline = pp_joined(argc, argv);
+	o.cmdline = cmdline = pp_joined(argc, argv);
 	while ((ch = getopt_long(argc, argv, "46FP:T:Vhi:jno:p:s:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -283,16 +284,20 @@ main(int argc, char *argv[])
 	}
 	if (t.total == 0) {
 		fprintf(stderr, "portprobe: no target to scan\n");
-		return worst ? worst : SK_EXIT_USAGE;
+		worst = worst ? worst : SK_EXIT_USAGE;
+		goto end;
 	}
-	if (doplan)
-		return pp_plan(&t, &ps, &so);
+	if (doplan) {
+		worst = pp_plan(&t, &ps, &so);
+		goto end;
+	}
 	if (syn && geteuid() != 0)
 		pp_bad("SYN scan needs root or CAP_NET_RAW; use -sT");
 
 	if ((run = pp_run_new(&t, &o)) == NULL) {
 		perror("portprobe");
-		return SK_EXIT_FAIL;
+		worst = SK_EXIT_FAIL;
+		goto end;
 	}
 	so.on_result = pp_run_result;
 	so.arg = run;
@@ -303,10 +308,9 @@ main(int argc, char *argv[])
 	}
 	if (sk_scan_run(&t, &ps, &so, &st, &e) == -1) {
 		fprintf(stderr, "portprobe: %s\n", e.msg);
-		x = e.kind == SK_ERR_PERMFAIL && syn ? SK_EXIT_USAGE :
+		worst = e.kind == SK_ERR_PERMFAIL && syn ? SK_EXIT_USAGE :
 		    sk_err_exitcode(&e);
-		pp_run_free(run);
-		return x;
+		goto end;
 	}
 	if (pp_run_finish(run, &st) == -1) {
 		fprintf(stderr, "portprobe: %s: %s\n", o.grepable != NULL ?
@@ -321,7 +325,9 @@ main(int argc, char *argv[])
 	if (worst == 0 && t.total == 1 && ps.count[0] + ps.count[1] == 1 &&
 	    !pp_run_any_open(run))
 		worst = SK_EXIT_NEGATIVE;
+end:
 	pp_run_free(run);
 	sk_targets_free(&t);
+	free(cmdline);
 	return worst;
 }

@@ -87,7 +87,7 @@ pp_joined(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		n += strlen(argv[i]) + 1;
 	if ((s = calloc(1, n)) == NULL)
-		return argv[0];
+		return NULL;
 	for (i = 0; i < argc; i++) {
 		strcat(s, argv[i]);
 		if (i + 1 < argc)

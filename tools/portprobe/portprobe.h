@@ -28,7 +28,7 @@ long long pp_num(const char *what, const char *s, long long lo, long long hi);
 int64_t pp_usecs(const char *what, const char *s);
 /* "--shard I/N" into so->shard, so->nshards. */
 void pp_shard(const char *s, struct sk_scan_opts *so);
-/* argv joined by spaces (for -oG's header). */
+/* argv joined by spaces (for -oG's header; free it), NULL without memory. */
 char *pp_joined(int argc, char **argv);
 /* --plan: print the shard's probes in order; the exit status. */
 int pp_plan(const struct sk_targets *t, const struct sk_portset *ps,
