@@ -197,6 +197,7 @@ static void
 slot_free(struct worker *w, struct probe *p)
 {
 	heap_del(w, p);
+	sk__syn_forget(w, p);
 	if (p->fd != -1)
 		close(p->fd);
 	p->fd = -1;
@@ -326,7 +327,7 @@ issue(struct worker *w, const struct ent *x, int64_t now)
 	w->active++;
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
-	p->heapi = NIL;
+	p->heapi = p->tabi = NIL;
 	p->x = *x;
 	p->x.tries++;
 	p->h = host_of(w, x->host);
@@ -484,10 +485,21 @@ worker_main(void *arg)
 			break;
 		}
 		for (i = 0; i < n; i++)
-			sk__probe_event(w, ev[i].data.ptr, (int)ev[i].events);
+			if (sk__syn_is(w, ev[i].data.ptr))
+				sk__syn_event(w, ev[i].data.ptr);
+			else
+				sk__probe_event(w, ev[i].data.ptr,
+				    (int)ev[i].events);
 		/* Deadlines after the events: an answer that is already in
-		 * is harvested, never declared silent. */
+		 * is harvested, never declared silent (SYN replies may wait
+		 * in the capture buffer: read them first). */
 		now = sk__scan_now_us();
+		if (w->heapn > 0 && w->heap[0]->deadline_us <= now) {
+			if (w->syn[0] != NULL)
+				sk__syn_event(w, &w->syn[0]);
+			if (w->syn[1] != NULL)
+				sk__syn_event(w, &w->syn[1]);
+		}
 		while (w->heapn > 0 && w->heap[0]->deadline_us <= now)
 			sk__probe_expire(w, w->heap[0]);
 		if (w->id == 0)
@@ -510,6 +522,7 @@ worker_free(struct worker *w)
 	for (i = 0; w->probes != NULL && i < w->cap0; i++)
 		free(w->probes[i].banner);
 	sk__probe_spares_close(w);
+	sk__syn_free(w);
 	if (w->ep != -1)
 		close(w->ep);
 	free(w->hosts);
@@ -574,6 +587,8 @@ worker_init(struct worker *w, struct scan *s, const struct sk_plan *plan,
 	w->tok_at = sk__scan_now_us();
 	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return sk_err_sys(e, "epoll_create1");
+	if ((s->o->protos & (1 << SK_PROTO_TCP)) && s->o->tcp == SK_SCAN_SYN)
+		return sk__syn_init(w, e);
 	return 0;
 }
 
@@ -607,9 +622,6 @@ sk_scan_run(const struct sk_targets *t, const struct sk_portset *ps,
 	sigset_t all, old;
 
 	memset(st, 0, sizeof(*st));
-	if ((o->protos & (1 << SK_PROTO_TCP)) && o->tcp == SK_SCAN_SYN)
-		return sk_err_kset(e, SK_ERR_PERMFAIL, ENOTSUP,
-		    "SYN scan: not built into this version; use -sT");
 	if (sk_plan_init(&plan, t, ps, o->protos, o->seed, o->shard, nshards,
 	    e) == -1)
 		return -1;
@@ -623,9 +635,14 @@ sk_scan_run(const struct sk_targets *t, const struct sk_portset *ps,
 	}
 	if (nw > MAX_WORKERS)
 		nw = MAX_WORKERS;
-	/* A scan delay is a pace for the whole scan: one worker keeps it. */
-	if (o->timing.scan_delay_us > 0 || s.total < nw)
+	/* A scan delay is a pace for the whole scan: one worker keeps it.
+	 * SYN probes cost no socket, and every engine's capture sees every
+	 * reply: one worker does them best. */
+	if (o->timing.scan_delay_us > 0 || s.total < nw ||
+	    ((o->protos & (1 << SK_PROTO_TCP)) && o->tcp == SK_SCAN_SYN))
 		nw = 1;
+	for (i = 0; i < t->n; i++)
+		s.families |= t->v[i].range.family == AF_INET6 ? 2 : 1;
 	s.nw = nw;
 	nofile = raise_nofile();
 	left = nofile > 96 ? nofile - 64 : 32;

@@ -31,11 +31,12 @@ struct hstate {
 	uint8_t retry_limit;
 };
 
-enum phase { PH_CONNECT, PH_UDP, PH_BANNER1, PH_BANNER2 };
+enum phase { PH_CONNECT, PH_UDP, PH_BANNER1, PH_BANNER2, PH_SYN };
 
 struct probe {
 	int fd;
 	uint32_t heapi;
+	uint32_t tabi;		/* SYN probes: slot in the reply table */
 	struct ent x;
 	struct hstate *h;
 	int64_t sent_us, deadline_us, rtt_us;
@@ -46,6 +47,7 @@ struct probe {
 };
 
 struct scan;
+struct sk_syn;
 
 struct worker {
 	struct scan *s;
@@ -76,6 +78,12 @@ struct worker {
 	 * socket reusable, and skipping socket(2) and close(2) takes a
 	 * third off the cost of a closed port. */
 	int spare[2][2][SPARE_MAX];
+
+	/* -sS: one engine per family, and the probes in flight by
+	 * (address, port), which is all a validated reply names. */
+	struct sk_syn *syn[2];
+	struct probe **tab;
+	uint32_t tabmask;
 	unsigned nspare[2][2];
 
 	uint64_t done, sent, local_errors;
@@ -89,6 +97,7 @@ struct scan {
 	const struct sk_scan_opts *o;
 	pthread_mutex_t lock;
 	uint64_t total;
+	int families;		/* bit 0: IPv4 targets, bit 1: IPv6 */
 	int64_t start_us, next_progress;
 	int abort;
 	struct worker *w;
@@ -106,6 +115,14 @@ void sk__probe_event(struct worker *w, struct probe *p, int events);
 void sk__probe_expire(struct worker *w, struct probe *p);
 /* Close the worker's spare sockets. */
 void sk__probe_spares_close(struct worker *w);
+
+/* lib/scan_syn.c: SYN probes through sk_syn (sockkit/synprobe.h). */
+int sk__syn_init(struct worker *w, struct sk_err *e);
+void sk__syn_free(struct worker *w);
+int sk__syn_is(const struct worker *w, const void *ptr);
+int sk__syn_start(struct worker *w, struct probe *p, int *retry);
+void sk__syn_event(struct worker *w, void *ptr);
+void sk__syn_forget(struct worker *w, struct probe *p);
 
 /* lib/scan.c: p's verdict is in; free its slot and report it. */
 void sk__probe_done(struct worker *w, struct probe *p, enum sk_port_state st,

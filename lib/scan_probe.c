@@ -269,6 +269,12 @@ sk__probe_start(struct worker *w, struct probe *p, int *retry)
 	struct sk_err e;
 
 	*retry = 0;
+	if (!udp && w->s->o->tcp == SK_SCAN_SYN) {
+		if ((rc = sk__syn_start(w, p, retry)) == 0 && p->phase == PH_SYN &&
+		    p->heapi == NIL && p->tabi != NIL)
+			sk__probe_rearm(w, p, p->sent_us + timeout_us(w, p));
+		return rc;
+	}
 	/* Loopback answers with RSTs, never ICMP: no error queue to read. */
 	flags = udp || !p->local ? SK_CS_RECVERR : 0;
 	p->fd = udp ? -1 : spare_start(w, p, &ss, len, &e);
@@ -360,6 +366,9 @@ sk__probe_expire(struct worker *w, struct probe *p)
 	case PH_UDP:
 		if (udp_harvest(w, p) == 1)
 			sk__probe_silent(w, p);
+		break;
+	case PH_SYN:
+		sk__probe_silent(w, p);
 		break;
 	case PH_BANNER1:
 		/* Some services speak only when spoken to. */

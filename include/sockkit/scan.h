@@ -207,8 +207,8 @@ struct sk_scan_stats {
  * report every port once through o->on_result.  Raises RLIMIT_NOFILE to
  * its hard limit for the connect sockets.  Returns 0 when every probe got
  * a verdict, or -1 (e filled, st as far as it got): a system error, or
- * SK_SCAN_SYN without privileges (PERMFAIL, "SYN scan needs root or
- * CAP_NET_RAW; use -sT").
+ * SK_SCAN_SYN without privileges (INPUT, EPERM, "SYN scan needs root or
+ * CAP_NET_RAW; use -sT").  A SYN scan runs in one worker.
  */
 int sk_scan_run(const struct sk_targets *t, const struct sk_portset *ps,
     const struct sk_scan_opts *o, struct sk_scan_stats *st, struct sk_err *e);

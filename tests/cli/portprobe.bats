@@ -332,6 +332,16 @@ fixture_ports() {
 	diff -u <(truth 2048 6) <(echo "$output" | verdicts)
 }
 
+@test "portprobe -sS verdicts and reasons equal the fixture's truth (IPv4, IPv6)" {
+	need_fixture
+	run -0 "$P" -sS -j -T4 -p "$(fixture_ports)" "198.18.$IDX.2"
+	diff -u <(truth 2048 4 | sed 's/closed conn-refused/closed reset/') \
+		<(echo "$output" | verdicts)
+	run -0 "$P" -sS -j -T4 -p "$(fixture_ports)" "2001:2:0:$IDX::2"
+	diff -u <(truth 2048 6 | sed 's/closed conn-refused/closed reset/') \
+		<(echo "$output" | verdicts)
+}
+
 @test "portprobe -sU: reply open, unreachable closed, silence open|filtered" {
 	need_fixture
 	local uo uc ud ua

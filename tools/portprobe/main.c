@@ -291,8 +291,6 @@ main(int argc, char *argv[])
 		worst = pp_plan(&t, &ps, &so);
 		goto end;
 	}
-	if (syn && geteuid() != 0)
-		pp_bad("SYN scan needs root or CAP_NET_RAW; use -sT");
 
 	if ((run = pp_run_new(&t, &o)) == NULL) {
 		perror("portprobe");
@@ -308,8 +306,7 @@ main(int argc, char *argv[])
 	}
 	if (sk_scan_run(&t, &ps, &so, &st, &e) == -1) {
 		fprintf(stderr, "portprobe: %s\n", e.msg);
-		worst = e.kind == SK_ERR_PERMFAIL && syn ? SK_EXIT_USAGE :
-		    sk_err_exitcode(&e);
+		worst = sk_err_exitcode(&e);
 		goto end;
 	}
 	if (pp_run_finish(run, &st) == -1) {
