@@ -26,7 +26,7 @@
 #include "internal.h"
 #include "scan_int.h"
 
-#define POOL_SIZE (1u << 16)	/* deferred probes per worker */
+#define POOL_SIZE (1u << 16)	/* deferred probes per worker, beyond 2 x cap */
 #define HOSTS_MAX (1u << 20)	/* per-host state slots per worker */
 #define MAX_WORKERS 16
 #define FILL_BATCH 256	/* probes started between two epoll_waits */
@@ -118,6 +118,7 @@ ent_alloc(struct worker *w, const struct ent *x)
 
 	if (i == NIL)
 		return NIL;
+	w->pool_nfree--;
 	w->pool_free = w->pool[i].next;
 	w->pool[i] = *x;
 	w->pool[i].next = NIL;
@@ -167,14 +168,15 @@ host_release(struct worker *w, struct hstate *h)
 
 	if (h->inflight > 0)
 		h->inflight--;
-	if (h->qhead == NIL || h->inflight >= (uint32_t)h->cwnd)
-		return;
-	i = h->qhead;
-	h->qhead = w->pool[i].next;
-	if (h->qhead == NIL)
-		h->qtail = NIL;
-	h->inflight++;
-	ready_push(w, i, 0);
+	/* The window may have grown too: fill all of it. */
+	while (h->qhead != NIL && h->inflight < (uint32_t)h->cwnd) {
+		i = h->qhead;
+		h->qhead = w->pool[i].next;
+		if (h->qhead == NIL)
+			h->qtail = NIL;
+		h->inflight++;
+		ready_push(w, i, 0);
+	}
 }
 
 /* ---- probe slots and verdicts -------------------------------------------- */
@@ -372,6 +374,7 @@ fill(struct worker *w)
 			x = w->pool[i];
 			w->pool[i].next = w->pool_free;
 			w->pool_free = i;
+			w->pool_nfree++;
 		} else {
 			if (w->has_stalled) {
 				x = w->stalled;
@@ -392,7 +395,10 @@ fill(struct worker *w)
 			w->has_stalled = 0;
 			h = host_of(w, x.host);
 			if (h->inflight >= (uint32_t)h->cwnd) {
-				if ((i = ent_alloc(w, &x)) == NIL) {
+				/* Deferring stops short of the pool's end: resends
+				 * and rate-limited probes need entries too. */
+				if (w->pool_nfree <= 2 * w->cap0 + 16 ||
+				    (i = ent_alloc(w, &x)) == NIL) {
 					w->stalled = x;
 					w->has_stalled = 1;
 					return;
@@ -438,7 +444,8 @@ static int
 wait_ms(struct worker *w, int64_t now)
 {
 	int64_t until = INT64_MAX;
-	int work = w->ready_head != NIL || w->has_stalled || !w->plan_done;
+	/* Work that can start now (a stalled plan waits for completions). */
+	int work = w->ready_head != NIL || (!w->has_stalled && !w->plan_done);
 
 	if (w->heapn > 0)
 		until = w->heap[0]->deadline_us;
@@ -553,7 +560,9 @@ worker_init(struct worker *w, struct scan *s, const struct sk_plan *plan,
 	w->plan_done = w->plan.next >= w->plan.total;
 	w->nhosts = s->t->total < HOSTS_MAX ? s->t->total : HOSTS_MAX;
 	w->hosts = calloc(w->nhosts, sizeof(*w->hosts));
-	w->pool = malloc(POOL_SIZE * sizeof(*w->pool));
+	/* Every probe in flight may need an entry for its resend. */
+	w->npool = POOL_SIZE + 2 * cap;
+	w->pool = malloc(w->npool * sizeof(*w->pool));
 	w->probes = calloc(cap, sizeof(*w->probes));
 	w->free_slots = malloc(cap * sizeof(*w->free_slots));
 	w->heap = malloc(cap * sizeof(*w->heap));
@@ -567,9 +576,10 @@ worker_init(struct worker *w, struct scan *s, const struct sk_plan *plan,
 		w->hosts[i].qhead = w->hosts[i].qtail = NIL;
 		w->hosts[i].retry_limit = tm->max_retries > 0 ? 1 : 0;
 	}
-	for (i = 0; i < POOL_SIZE; i++)
-		w->pool[i].next = i + 1 < POOL_SIZE ? i + 1 : NIL;
+	for (i = 0; i < w->npool; i++)
+		w->pool[i].next = i + 1 < w->npool ? i + 1 : NIL;
 	w->pool_free = 0;
+	w->pool_nfree = w->npool;
 	w->ready_head = w->ready_tail = NIL;
 	for (i = 0; i < cap; i++) {
 		w->probes[i].fd = -1;

@@ -62,7 +62,7 @@ struct worker {
 	uint64_t nhosts;	/* table size: hosts beyond share by modulo */
 
 	struct ent *pool;	/* deferred/ready entries */
-	uint32_t npool, pool_free;
+	uint32_t npool, pool_free, pool_nfree;
 	uint32_t ready_head, ready_tail;
 
 	struct probe *probes;	/* cap slots */
