@@ -277,6 +277,7 @@ sk__probe_start(struct worker *w, struct probe *p, int *retry)
 	}
 	/* Loopback answers with RSTs, never ICMP: no error queue to read. */
 	flags = udp || !p->local ? SK_CS_RECVERR : 0;
+	sk_err_clear(&e);
 	p->fd = udp ? -1 : spare_start(w, p, &ss, len, &e);
 	if (p->fd == -1 && e.code == 0)
 		p->fd = sk_connect_start((struct sockaddr *)&ss, len, udp ?
