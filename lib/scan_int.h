@@ -42,6 +42,7 @@ struct probe {
 	int64_t sent_us, deadline_us, rtt_us;
 	uint8_t phase;
 	uint8_t local;		/* loopback target: no ICMP, answers at once */
+	uint8_t watched;	/* fd is in the epoll set */
 	char *banner;
 	size_t bannerlen;
 };

@@ -63,6 +63,7 @@ watch(struct worker *w, struct probe *p, uint32_t events, int op)
 	ev.data.ptr = p;
 	if (epoll_ctl(w->ep, op, p->fd, &ev) == -1)
 		return sk_err_sys(&w->err, "epoll_ctl");
+	p->watched = 1;
 	return 0;
 }
 
@@ -118,7 +119,7 @@ static void
 banner_start(struct worker *w, struct probe *p)
 {
 	p->phase = PH_BANNER1;
-	if (watch(w, p, EPOLLIN, p->local ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) == -1)
+	if (watch(w, p, EPOLLIN, p->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD) == -1)
 		sk__probe_done(w, p, SK_PORT_OPEN, "syn-ack", -1, -1, NULL);
 	else
 		sk__probe_rearm(w, p, sk__scan_now_us() + BANNER_WAIT_US);
