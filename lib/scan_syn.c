@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,9 +191,20 @@ sk__syn_event(struct worker *w, void *ptr)
 	struct sk_syn_reply rep[64];
 	struct sk_icmp_reason why;
 	struct probe *p;
-	int n, i;
+	int n, i, k;
 
-	while ((n = sk_syn_recv(s, rep, 64, &w->err)) > 0) {
+	/* A call looks at a bounded number of packets and can return 0
+	 * after foreign ones (our source ports may be a test server's on
+	 * loopback): go on while the capture is readable, so no reply that
+	 * is in is left behind a probe being declared silent. */
+	for (k = 0; k < 256; k++) {
+		if ((n = sk_syn_recv(s, rep, 64, &w->err)) <= 0) {
+			struct pollfd pfd = { .fd = sk_syn_fd(s), .events = POLLIN };
+
+			if (n == -1 || poll(&pfd, 1, 0) != 1)
+				break;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			if ((p = find(w, &rep[i])) == NULL)
 				continue;	/* late: the port has its verdict */
