@@ -150,7 +150,10 @@ spare_put(struct worker *w, struct probe *p)
 	sk__probe_addr(w, p, &ss);
 	v6 = ss.ss_family == AF_INET6;
 	n = &w->nspare[v6][!p->local];
-	if (*n < SPARE_MAX && connect(p->fd, &sa, sizeof(sa)) == 0) {
+	/* Out of the epoll set first: the next probe adds it again. */
+	if (*n < SPARE_MAX && (!p->watched ||
+	    epoll_ctl(w->ep, EPOLL_CTL_DEL, p->fd, NULL) == 0) &&
+	    connect(p->fd, &sa, sizeof(sa)) == 0) {
 		w->spare[v6][!p->local][(*n)++] = p->fd;
 		p->fd = -1;
 	}
