@@ -519,7 +519,7 @@ pp_run_finish(struct pp_run *r, const struct sk_scan_stats *st)
 	const struct pp_opts *o = r->o;
 	FILE *g = NULL;
 	char when[64];
-	uint64_t i, hosts = 0;
+	uint64_t i, hosts = 0, silent = 0;
 	int rc = 0;
 
 	if (r->progress_shown)
@@ -539,6 +539,8 @@ pp_run_finish(struct pp_run *r, const struct sk_scan_stats *st)
 		hosts++;
 		if (o->json)
 			json_host(r, i, r->h[i]);
+		else if (g != stdout && r->h[i]->up_rank == 0 && r->nh > 1)
+			silent++;	/* a block's empty addresses: one line */
 		else if (g != stdout)
 			table(stdout, r, i, r->h[i]);
 		if (g != NULL)
@@ -552,6 +554,9 @@ pp_run_finish(struct pp_run *r, const struct sk_scan_stats *st)
 		if (g != stdout && fclose(g) == EOF)
 			rc = -1;
 	}
+	if (silent > 0)
+		printf("%llu address%s gave no answer at all (not shown)\n",
+		    (unsigned long long)silent, silent == 1 ? "" : "es");
 	if (!o->json && g != stdout)
 		printf("portprobe done: %llu address%s, %llu ports scanned in "
 		    "%.2f s\n", (unsigned long long)hosts, hosts == 1 ? "" :
