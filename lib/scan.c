@@ -198,6 +198,9 @@ sk__probe_addr(const struct worker *w, const struct probe *p,
 static void
 slot_free(struct worker *w, struct probe *p)
 {
+	if (!p->live)
+		return;
+	p->live = 0;
 	heap_del(w, p);
 	sk__syn_forget(w, p);
 	if (p->fd != -1)
@@ -330,6 +333,7 @@ issue(struct worker *w, const struct ent *x, int64_t now)
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	p->heapi = p->tabi = NIL;
+	p->live = 1;
 	p->x = *x;
 	p->x.tries++;
 	p->h = host_of(w, x->host);
@@ -492,7 +496,10 @@ worker_main(void *arg)
 			break;
 		}
 		for (i = 0; i < n; i++)
-			if (sk__syn_is(w, ev[i].data.ptr))
+			if (!sk__syn_is(w, ev[i].data.ptr) &&
+			    !((struct probe *)ev[i].data.ptr)->live)
+				continue;
+			else if (sk__syn_is(w, ev[i].data.ptr))
 				sk__syn_event(w, ev[i].data.ptr);
 			else
 				sk__probe_event(w, ev[i].data.ptr,

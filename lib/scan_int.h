@@ -43,6 +43,7 @@ struct probe {
 	uint8_t phase;
 	uint8_t local;		/* loopback target: no ICMP, answers at once */
 	uint8_t watched;	/* fd is in the epoll set */
+	uint8_t live;		/* slot in use (a stale event must not free it twice) */
 	char *banner;
 	size_t bannerlen;
 };
