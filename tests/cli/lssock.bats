@@ -13,8 +13,12 @@ IDX=61
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	command -v ss >/dev/null || return 0
-	LS_NS=$(sk_netns_up "$IDX")
-	LS_NS2=$(sk_netns_up "$((IDX + 1))")
+	# Not in $(...): sk_netns_up records what it made for teardown_file,
+	# and a subshell would lose that record (and leak the namespaces).
+	sk_netns_up "$IDX" >/dev/null
+	sk_netns_up "$((IDX + 1))" >/dev/null
+	LS_NS=$(sk_netns_name "$IDX")
+	LS_NS2=$(sk_netns_name "$((IDX + 1))")
 	LS_DIR=$(mktemp -d /tmp/sk-lssock.XXXXXX)
 	mkdir "$LS_DIR/2"
 	ip netns exec "$LS_NS" "$SK_TBIN/sk-socks" "198.18.$IDX.2" \
