@@ -304,9 +304,12 @@ conn_new(struct wd_worker *s, int fd, const struct sockaddr_storage *peer)
 	}
 	/* Cap what the kernel buffers for one client: a reader that never
 	 * reads then blocks our writes and meets its deadline, instead of
-	 * parking megabytes of answer in socket memory.  Without the cap
-	 * the client is still served (its deadline holds); say so. */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1)
+	 * parking megabytes of answer in socket memory.  Accepted sockets
+	 * inherit the cap from the listener (wd_worker_init); where that
+	 * failed, set it here.  Without the cap the client is still served
+	 * (its deadline holds); say so. */
+	if (s->sndbuf_each && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)) == -1)
 		sk_log(&s->w->log, LOG_WARNING, "setsockopt SO_SNDBUF %d: %s",
 		    sndbuf, strerror(errno));
 	c->s = s;
@@ -476,7 +479,7 @@ int
 wd_worker_init(struct wd_worker *s, struct wd_pool *p, struct sk_err *e)
 {
 	const struct whoisd_cfg *cfg = p->w->cfg;
-	int i;
+	int i, sndbuf = SNDBUF;
 
 	s->p = p;
 	s->w = p->w;
@@ -487,10 +490,16 @@ wd_worker_init(struct wd_worker *s, struct wd_pool *p, struct sk_err *e)
 	if (s->loop == NULL)
 		return -1;
 	s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < s->nl; i++)
+	for (i = 0; i < s->nl; i++) {
+		/* Set once here, the send buffer cap costs no system call
+		 * per client: accepted sockets inherit it. */
+		if (setsockopt(s->lfds[i], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof(sndbuf)) == -1)
+			s->sndbuf_each = 1;
 		if (sk_loop_watch(s->loop, s->lfds[i], SK_READ, on_accept, s,
 		    e) == -1)
 			return -1;
+	}
 	s->listening = 1;
 	return 0;
 }

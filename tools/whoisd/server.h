@@ -28,6 +28,7 @@ struct wd_worker {
 	int listening;
 	int draining;
 	int spare;			/* reserve fd for shedding under EMFILE */
+	int sndbuf_each;		/* listeners lack the cap: set per client */
 	int nconns;			/* this worker's clients */
 	int nrefusing;			/* ... that only get an error line */
 	int accept_batch;
