@@ -137,6 +137,50 @@ banner_read(struct worker *w, struct probe *p)
 	sk__probe_done(w, p, SK_PORT_OPEN, "syn-ack", -1, -1, NULL);
 }
 
+/*
+ * Probes to a 127/8 target leave from another loopback address.  With
+ * thousands of connects in flight, two probes can otherwise be each
+ * other's mirror (A from port a to port b while B goes from b to a):
+ * their SYNs cross, TCP's simultaneous open connects them, and two
+ * closed ports look open.  A source address that is never a target
+ * port's local address rules that out, and the self-connect with it.
+ */
+#define LOOP_SRC  0x7ffefefeU	/* 127.254.254.254 */
+#define LOOP_SRC2 0x7ffefefdU	/* when that is the target itself */
+
+static in_addr_t
+loop_src(const struct sockaddr_storage *ss)
+{
+	in_addr_t dst = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
+
+	return htonl(dst == LOOP_SRC ? LOOP_SRC2 : LOOP_SRC);
+}
+
+static int
+bind_loop_src(int fd, const struct sockaddr *dst, socklen_t dstlen,
+    void *arg, struct sk_err *e)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	int one = 1;
+
+	(void)dstlen;
+	(void)arg;
+	src.sin_addr.s_addr = loop_src((const struct sockaddr_storage *)dst);
+	/* The port is picked at connect(2), per 4-tuple, not at bind. */
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1)
+		return sk_err_sys(e, "bind 127.254.254.254");
+	return 0;
+}
+
+/* 1 if probes to ss get the loopback source of bind_loop_src(). */
+static int
+loop_bound(const struct probe *p, const struct sockaddr_storage *ss)
+{
+	return p->local && ss->ss_family == AF_INET;
+}
+
 /* Keep p's refused socket for the next probe: connect(2) to AF_UNSPEC
  * makes it unconnected again, options and all. */
 static void
@@ -169,7 +213,9 @@ spare_start(struct worker *w, struct probe *p,
 	int fd;
 
 	sk_err_clear(e);
-	if (*n == 0)
+	/* A spare keeps the source it was bound to: never aim it at that
+	 * same address. */
+	if (*n == 0 || (loop_bound(p, ss) && loop_src(ss) != htonl(LOOP_SRC)))
 		return -1;
 	fd = w->spare[ss->ss_family == AF_INET6][!p->local][--(*n)];
 	if (connect(fd, (const struct sockaddr *)ss, len) == 0 ||
@@ -285,7 +331,8 @@ sk__probe_start(struct worker *w, struct probe *p, int *retry)
 	p->fd = udp ? -1 : spare_start(w, p, &ss, len, &e);
 	if (p->fd == -1 && e.code == 0)
 		p->fd = sk_connect_start((struct sockaddr *)&ss, len, udp ?
-		    SOCK_DGRAM : SOCK_STREAM, flags, NULL, NULL, &e);
+		    SOCK_DGRAM : SOCK_STREAM, flags, loop_bound(p, &ss) ?
+		    bind_loop_src : NULL, NULL, &e);
 	if (p->fd == -1) {
 		switch (e.code) {
 		case ECONNREFUSED:
