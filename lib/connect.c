@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,7 +138,11 @@ finish(struct race *r, int fd, const struct addrinfo *ai, struct sk_err *e)
 {
 	report(r, SK_ATTEMPT_OK, ai, 0);
 	cancel_all(r);
-	if (!(r->o->flags & SK_CONN_NONBLOCK) && sk_fd_nonblock(fd, 0, e) == -1) {
+	/* The race's sockets come from sk_connect_start() with O_NONBLOCK
+	 * as their only status flag (its hook here only binds), so one
+	 * F_SETFL, not sk_fd_nonblock()'s get-and-set, makes it blocking. */
+	if (!(r->o->flags & SK_CONN_NONBLOCK) && fcntl(fd, F_SETFL, 0) == -1) {
+		sk_err_sys(e, "fcntl F_SETFL fd %d", fd);
 		close(fd);
 		return -1;
 	}
@@ -205,8 +210,8 @@ race(struct race *r, const char *name, struct sk_err *e)
 			if (r->pfd[i].revents == 0)
 				continue;
 			fd = r->live[i].fd;
-			rc = sk_connect_finish(fd, ai->ai_addr, ai->ai_addrlen,
-			    NULL, &fe);
+			rc = sk__connect_finish_polled(fd, ai->ai_addr,
+			    ai->ai_addrlen, NULL, r->pfd[i].revents, &fe);
 			if (rc == 1)
 				continue;
 			if (rc == 0) {

@@ -175,6 +175,20 @@ int
 sk_connect_finish(int fd, const struct sockaddr *sa, socklen_t salen,
     struct sk_icmp_reason *why, struct sk_err *e)
 {
+	return sk__connect_finish_polled(fd, sa, salen, why, 0, e);
+}
+
+/*
+ * sk_connect_finish() for a caller that polled fd itself: with revents
+ * POLLOUT and neither POLLERR nor POLLHUP, a clean SO_ERROR means the
+ * connect is done (TCP never reports a SYN_SENT socket writable), so the
+ * getpeername(2) that tells a spurious wake-up is skipped: one system
+ * call less per connection in sk_tcpopen()'s race.
+ */
+int
+sk__connect_finish_polled(int fd, const struct sockaddr *sa, socklen_t salen,
+    struct sk_icmp_reason *why, int revents, struct sk_err *e)
+{
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	char dst[SK_ADDRSTRLEN], from[SK_ADDRSTRLEN];
@@ -190,6 +204,8 @@ sk_connect_finish(int fd, const struct sockaddr *sa, socklen_t salen,
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
 		return sk_err_sys(e, "getsockopt SO_ERROR fd %d", fd);
 	if (soerr == 0) {
+		if ((revents & (POLLOUT | POLLERR | POLLHUP)) == POLLOUT)
+			return 0;
 		/* Writable with no error means connected, but a wake-up can
 		 * be spurious and SO_ERROR reads 0 while SYN_SENT too. */
 		if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0)

@@ -16,11 +16,16 @@ const char *sk__host_str(const struct sockaddr *sa, char *buf, size_t len);
 const char *sk__addr_str(const struct sockaddr *sa, char *buf, size_t len);
 
 struct sk_err;
+struct sk_icmp_reason;
 struct sockaddr_un;
 
 /* setsockopt(fd, level, opt) to the int v; -1 with e filled in anet's
  * words ("setsockopt IPV6_V6ONLY: Invalid argument", kind SK_ERR_SYSTEM:
  * a refused option is never the caller's bad input). */
+/* sk_connect_finish() trusting the caller's poll(2) revents (connstart.c). */
+int sk__connect_finish_polled(int fd, const struct sockaddr *sa,
+    socklen_t salen, struct sk_icmp_reason *why, int revents,
+    struct sk_err *e);
 int sk__setsockopt_int(int fd, int level, int opt, const char *name, int v,
     struct sk_err *e);
 
