@@ -23,6 +23,7 @@
 
 #include "sockkit/err.h"
 #include "sockkit/scan.h"
+#include "sockkit/synprobe.h"
 #include "internal.h"
 #include "scan_int.h"
 
@@ -31,13 +32,11 @@
 #define MAX_WORKERS 16
 #define FILL_BATCH 256	/* probes started between two epoll_waits */
 
+/* The SYN engine's clock: reply times (when_us) and probe times agree. */
 int64_t
 sk__scan_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return sk_syn_now_us();
 }
 
 /* ---- deadline heap ---------------------------------------------------------- */

@@ -20,6 +20,7 @@
 
 #include "sockkit/err.h"
 #include "sockkit/json.h"
+#include "lssock/arena.h"
 #include "lssock/lssock.h"
 
 #define SNAP_MAX_SOCKS 4000000	/* a bound on what one snapshot may hold */
@@ -36,39 +37,13 @@ struct drec {
 	int8_t v6only;
 };
 
-struct chunk {
-	struct chunk *next;
-	size_t used;
-	char buf[1 << 16];
-};
-
 struct dset {
 	struct drec *v;
 	size_t n, cap;
-	struct chunk *arena;
+	struct ls_chunk *arena;
 	const char *lastns;	/* namespaces repeat: store each run once */
 	int nomem;
 };
-
-static const char *
-intern(struct dset *d, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	struct chunk *c = d->arena;
-
-	if (n == 1)
-		return "";
-	if (c == NULL || c->used + n > sizeof(c->buf)) {
-		if ((c = malloc(sizeof(*c))) == NULL)
-			return NULL;
-		c->next = d->arena;
-		c->used = 0;
-		d->arena = c;
-	}
-	memcpy(c->buf + c->used, s, n);
-	c->used += n;
-	return c->buf + c->used - n;
-}
 
 static int
 dset_add(struct dset *d, const struct sk_sock *s, const char *netns)
@@ -90,14 +65,14 @@ dset_add(struct dset *d, const struct sk_sock *s, const char *netns)
 		r->netns = "";
 	else if (d->lastns != NULL && strcmp(d->lastns, netns) == 0)
 		r->netns = d->lastns;
-	else if ((r->netns = d->lastns = intern(d, netns)) == NULL)
+	else if ((r->netns = d->lastns = ls_intern(&d->arena, netns)) == NULL)
 		return -1;
 	r->proto = (uint8_t)s->proto;
 	r->family = (uint8_t)s->family;
 	r->state = (uint8_t)s->state;
 	if (s->family == AF_UNIX) {
 		r->type = (uint8_t)s->type;
-		if ((r->path = intern(d, s->path)) == NULL)
+		if ((r->path = ls_intern(&d->arena, s->path)) == NULL)
 			return -1;
 		r->inode = s->inode;
 		r->peer_inode = s->peer_inode;
@@ -118,12 +93,7 @@ dset_add(struct dset *d, const struct sk_sock *s, const char *netns)
 static void
 dset_free(struct dset *d)
 {
-	struct chunk *c, *next;
-
-	for (c = d->arena; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	ls_arena_free(&d->arena);
 	free(d->v);
 }
 

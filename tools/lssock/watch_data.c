@@ -15,6 +15,7 @@
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/procmap.h"
+#include "lssock/arena.h"
 #include "lssock/lssock.h"
 #include "lssock/watch.h"
 
@@ -29,12 +30,6 @@ struct table {
 	size_t mask;		/* capacity - 1, capacity a power of two */
 };
 
-struct chunk {
-	struct chunk *next;
-	size_t used;
-	char buf[1 << 16];
-};
-
 struct ls_wdata {
 	struct ls_wrow *rows;
 	struct ls_wrow **order;	/* the sorted view of rows */
@@ -42,7 +37,7 @@ struct ls_wdata {
 	struct table prev, cur;
 	int64_t prev_ms;	/* when prev was taken; 0: never */
 	int64_t now_ms;
-	struct chunk *arena;	/* UNIX paths and namespace names */
+	struct ls_chunk *arena;	/* UNIX paths and namespace names */
 	struct sk_procmap *owners;
 	size_t sorted;		/* order[0..sorted) is in order */
 	int nomem;
@@ -54,17 +49,6 @@ ls_wdata_new(void)
 	return calloc(1, sizeof(struct ls_wdata));
 }
 
-static void
-arena_free(struct chunk *c)
-{
-	struct chunk *next;
-
-	for (; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-}
-
 void
 ls_wdata_free(struct ls_wdata *d)
 {
@@ -74,29 +58,9 @@ ls_wdata_free(struct ls_wdata *d)
 	free(d->order);
 	free(d->prev.v);
 	free(d->cur.v);
-	arena_free(d->arena);
+	ls_arena_free(&d->arena);
 	sk_procmap_free(d->owners);
 	free(d);
-}
-
-static const char *
-intern(struct ls_wdata *d, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	struct chunk *c = d->arena;
-
-	if (n == 1)
-		return "";
-	if (c == NULL || c->used + n > sizeof(c->buf)) {
-		if ((c = malloc(sizeof(*c))) == NULL)
-			return NULL;
-		c->next = d->arena;
-		c->used = 0;
-		d->arena = c;
-	}
-	memcpy(c->buf + c->used, s, n);
-	c->used += n;
-	return c->buf + c->used - n;
 }
 
 static size_t
@@ -131,8 +95,7 @@ table_reset(struct table *t, size_t n)
 void
 ls_wdata_begin(struct ls_wdata *d)
 {
-	arena_free(d->arena);
-	d->arena = NULL;
+	ls_arena_free(&d->arena);
 	d->n = 0;
 	d->sorted = 0;
 	d->nomem = 0;
@@ -169,8 +132,8 @@ ls_wdata_add(const struct sk_sock *s, const char *netns, void *arg)
 	r->cookie = s->cookie;
 	r->netns = "";
 	r->path = "";
-	if ((netns != NULL && (r->netns = intern(d, netns)) == NULL) ||
-	    (s->family == AF_UNIX && (r->path = intern(d, s->path)) == NULL)) {
+	if ((netns != NULL && (r->netns = ls_intern(&d->arena, netns)) == NULL) ||
+	    (s->family == AF_UNIX && (r->path = ls_intern(&d->arena, s->path)) == NULL)) {
 		d->nomem = 1;
 		return 1;
 	}
