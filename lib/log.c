@@ -56,16 +56,14 @@ sk_log(struct sk_log *lg, int prio, const char *fmt, ...)
 char *
 sk_log_peer(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char host[SK_ADDRSTRLEN];
-
 	if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
 
 		snprintf(buf, len, "unix:%s", sun->sun_path[0] ? sun->sun_path :
 		    "(unnamed)");
 	} else if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
-		snprintf(buf, len, "%s port %d", sk__host_str(sa, host,
-		    sizeof(host)), sk_addr_port(sa));
+		/* The suite's one form (STYLE rule 12), as in messages. */
+		sk__addr_str(sa, buf, len);
 	} else {
 		snprintf(buf, len, "family %d", sa->sa_family);
 	}

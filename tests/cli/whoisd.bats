@@ -83,7 +83,7 @@ log_of() {
 	run whois -h 127.0.0.1 -p "$PORT" reggers
 	[ "$status" -eq 0 ]
 	[ "$output" = "$REGGERS" ]
-	[[ "$(log_of)" == *'127.0.0.1 port '*' query "reggers" matches 1 bytes '*' ok'* ]]
+	[[ "$(log_of)" == *'127.0.0.1:'*' query "reggers" matches 1 bytes '*' ok'* ]]
 }
 
 @test "whoisd: answers end lines with CRLF on sockets" {
@@ -140,7 +140,7 @@ log_of() {
 	start_whoisd
 	run whois -h ::1 -p "$PORT" reggers
 	[ "$output" = "$REGGERS" ]
-	[[ "$(log_of)" == *'::1 port '*'reggers'* ]]
+	[[ "$(log_of)" == *'[::1]:'*'reggers'* ]]
 }
 
 @test "whoisd under systemd-socket-activate --inetd (per connection)" {
@@ -333,7 +333,7 @@ log_of() {
 	[[ "$output" == "%ERROR:201: access denied"* ]]
 	run "$C" query ::1 "$PORT" reggers
 	[[ "$output" == *"Full Name: Quinton, Reg"* ]]
-	[[ "$(log_of)" == *'127.0.0.1 port '*denied* ]]
+	[[ "$(log_of)" == *'127.0.0.1:'*denied* ]]
 	sk_server_stop whoisd
 	start_whoisd --allow 198.18.0.0/15
 	run "$C" query 127.0.0.1 "$PORT" reggers

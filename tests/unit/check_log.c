@@ -16,11 +16,11 @@ START_TEST(log_peer_formats_inet_addresses)
 	sin.sin_port = htons(55049);
 	inet_pton(AF_INET, "198.18.0.2", &sin.sin_addr);
 	ck_assert_str_eq(sk_log_peer((struct sockaddr *)&sin, buf, sizeof(buf)),
-	    "198.18.0.2 port 55049");
+	    "198.18.0.2:55049");
 	s6.sin6_port = htons(43);
 	inet_pton(AF_INET6, "2001:2::2", &s6.sin6_addr);
 	ck_assert_str_eq(sk_log_peer((struct sockaddr *)&s6, buf, sizeof(buf)),
-	    "2001:2::2 port 43");
+	    "[2001:2::2]:43");
 }
 END_TEST
 
