@@ -99,16 +99,18 @@ if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null; then
 	# 4 open, 1,001 dropped, the rest closed; ports from a fixed seed.
 	RANDOM=112
 	declare -A used=()
+	# Not called in $(...): a subshell would lose used[] (and RANDOM's
+	# state), and the "1,001 dropped" would hold duplicates.
 	pick() {
 		local p=$((RANDOM % 65535 + 1))
 		while [ -n "${used[$p]:-}" ]; do p=$((RANDOM % 65535 + 1)); done
 		used[$p]=1
-		echo "$p"
+		picked=$p
 	}
 	nsopen=()
-	for _ in 1 2 3 4; do nsopen+=("$(pick)"); done
+	for _ in 1 2 3 4; do pick; nsopen+=("$picked"); done
 	drop=()
-	for _ in $(seq 1 1001); do drop+=("$(pick)"); done
+	for _ in $(seq 1 1001); do pick; drop+=("$picked"); done
 	ip netns exec "$ns" nft add rule inet b input tcp dport "{ $(IFS=,; echo "${drop[*]}") }" drop
 	for p in "${nsopen[@]}"; do
 		ip netns exec "$ns" "$SK_TBIN/sk-listen" "$p" >/dev/null 2>&1 &
@@ -154,8 +156,13 @@ if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null; then
 	echo "  ratio portprobe/nmap -sS: $(ratio "$bs" "$bns") (target <= 0.5)"
 	if command -v masscan >/dev/null; then
 		t=$(timed masscan -p1-65535 --rate 100000 --wait 2 -oL "$tmp/masscan" 198.18.112.2)
-		found=$(grep -c '^open tcp' "$tmp/masscan" 2>/dev/null || echo 0)
-		echo "  masscan --rate 100000 (1 run): ${t} ms, $found of 4 open ports found"
+		# -oL lines: "open tcp PORT ADDR TIME"; count distinct ports, and
+		# how many of them are really open.
+		awk '$1 == "open" && $2 == "tcp" { print $3 }' "$tmp/masscan" 2>/dev/null |
+			sort -un >"$tmp/masscan.open"
+		found=$(comm -12 "$tmp/masscan.open" "$tmp/truth.open" | wc -l)
+		extra=$(comm -23 "$tmp/masscan.open" "$tmp/truth.open" | wc -l)
+		echo "  masscan --rate 100000 (1 run): ${t} ms, $found of 4 open ports found, $extra ports wrongly called open"
 	fi
 else
 	echo "namespace host: skipped (needs root and nft)"
