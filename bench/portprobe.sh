@@ -5,8 +5,8 @@
 #      nmap -sT -T4 -p- (target <= 0.5x) and nc -z; open sets compared;
 #   2. (root) a namespace host with 4 open and 1,001 dropped ports:
 #      portprobe -sT vs nmap -sT -T4 and portprobe -sS vs nmap -sS -T4
-#      (targets <= 0.5x, verdicts compared to the fixture), masscan for
-#      the record;
+#      (targets <= 0.5x, verdicts compared to the fixture); masscan is
+#      not run (see below);
 #   3. memory: RSS of a /16 x top-100 plan (streamed, target <= 32 MB) and
 #      of a real /20 x top-100 scan of 127.0.0.0/20.
 # Hold /tmp/sk-check.lock while it runs (make bench does not take it):
@@ -154,16 +154,13 @@ if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null; then
 	echo "  portprobe -sS -T4 -p-:   ${bs} ms (verdicts exact in $oks of $RUNS runs)"
 	echo "  nmap -sS -T4 -p-:        ${bns} ms"
 	echo "  ratio portprobe/nmap -sS: $(ratio "$bs" "$bns") (target <= 0.5)"
-	if command -v masscan >/dev/null; then
-		t=$(timed masscan -p1-65535 --rate 100000 --wait 2 -oL "$tmp/masscan" 198.18.112.2)
-		# -oL lines: "open tcp PORT ADDR TIME"; count distinct ports, and
-		# how many of them are really open.
-		awk '$1 == "open" && $2 == "tcp" { print $3 }' "$tmp/masscan" 2>/dev/null |
-			sort -un >"$tmp/masscan.open"
-		found=$(comm -12 "$tmp/masscan.open" "$tmp/truth.open" | wc -l)
-		extra=$(comm -23 "$tmp/masscan.open" "$tmp/truth.open" | wc -l)
-		echo "  masscan --rate 100000 (1 run): ${t} ms, $found of 4 open ports found, $extra ports wrongly called open"
-	fi
+	# masscan is not run: it sends from its own stack through the adapter
+	# it picks, and here it reported 12,049 of 65,535 ports "open" on a
+	# host with 4 listeners, most likely because its SYNs left by eth0
+	# (whose gateway answers SYN-ACK for any address) instead of the veth
+	# to the namespace.  Pinning it (--adapter skppb112, --router-mac of
+	# skpeer) is untested; until then it must not send at all.
+	echo "  masscan: not run (see the comment in bench/portprobe.sh)"
 else
 	echo "namespace host: skipped (needs root and nft)"
 fi
