@@ -23,7 +23,7 @@
 
 #include "sockkit/err.h"
 #include "sockkit/scan.h"
-#include "sockkit/synprobe.h"
+#include "sockkit/deadline.h"
 #include "internal.h"
 #include "scan_int.h"
 
@@ -32,11 +32,12 @@
 #define MAX_WORKERS 16
 #define FILL_BATCH 256	/* probes started between two epoll_waits */
 
-/* The SYN engine's clock: reply times (when_us) and probe times agree. */
+/* sk_syn_now_us()'s clock too, so reply times (when_us) and probe times
+ * agree. */
 int64_t
 sk__scan_now_us(void)
 {
-	return sk_syn_now_us();
+	return sk_now_us();
 }
 
 /* ---- deadline heap ---------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <pcap/pcap.h>
 
 #include "sockkit/addr.h"
+#include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/synprobe.h"
 #include "internal.h"
@@ -51,10 +52,7 @@ struct sk_syn {
 int64_t
 sk_syn_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return sk_now_us();
 }
 
 static int64_t

@@ -20,6 +20,8 @@ struct sk_err;
 
 /* Monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 int64_t sk_now_ms(void);
+/* The same clock in microseconds, for round-trip times and query timing. */
+int64_t sk_now_us(void);
 
 /* The deadline ms milliseconds from now; ms < 0 gives SK_NEVER. */
 int64_t sk_deadline_in(int64_t ms);

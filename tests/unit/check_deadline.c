@@ -15,6 +15,17 @@ START_TEST(deadline_never_waits_forever)
 }
 END_TEST
 
+START_TEST(now_us_is_now_ms_in_microseconds)
+{
+	int64_t ms0 = sk_now_ms(), us = sk_now_us(), ms1 = sk_now_ms();
+
+	/* The same clock: us falls between the two readings around it. */
+	ck_assert_int_ge(us / 1000, ms0);
+	ck_assert_int_le(us / 1000, ms1);
+	ck_assert_int_ge(sk_now_us(), us);
+}
+END_TEST
+
 START_TEST(deadline_left_counts_down_to_zero)
 {
 	int64_t d = sk_deadline_in(200);
@@ -65,6 +76,7 @@ deadline_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, deadline_never_waits_forever);
+	tcase_add_test(tc, now_us_is_now_ms_in_microseconds);
 	tcase_add_test(tc, deadline_left_counts_down_to_zero);
 	tcase_add_test(tc, wait_times_out_within_tolerance);
 	tcase_add_test(tc, wait_reports_readiness_and_hangup);

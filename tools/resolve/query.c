@@ -22,10 +22,7 @@
 static double
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return sk_now_us() / 1e3;
 }
 
 /* The deadline a lookup runs under: none inline when the batch
