@@ -352,8 +352,22 @@ FILTERS=(
 		diff -u "$BATS_TEST_TMPDIR/from-n" "$BATS_TEST_TMPDIR/from-all"
 		[ -s "$BATS_TEST_TMPDIR/from-n" ]
 	done
-	# The host's own namespace is listed too, under its inode.
-	"$L" --all-netns -Hxa | grep -q '^net:\[[0-9]*\] '
+	# The host's own namespace is listed too, under its inode: it holds a
+	# socket of ours (abstract names are per namespace), so this does not
+	# depend on what else the host runs.
+	local name=sk-allnetns-$$-$RANDOM i
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0" + sys.argv[1]); s.listen(1)
+print("ready", flush=True); time.sleep(60)' "$name" >"$BATS_TEST_TMPDIR/hostsock" &
+	HOSTSOCK_PID=$!
+	for i in $(seq 1 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/hostsock" && break
+		sleep 0.05
+	done
+	"$L" --all-netns -Hxa >"$BATS_TEST_TMPDIR/allx"
+	grep '^net:\[[0-9]*\] ' "$BATS_TEST_TMPDIR/allx" | grep -q "@$name"
+	! grep "^$LS_NS " "$BATS_TEST_TMPDIR/allx" | grep -q "@$name"
 	"$L" --all-netns -tlnj | jq -se 'all(.[]; (.netns | type) == "string")
 		and any(.[]; .netns == "'"$LS_NS2"'")'
 	run "$L" --all-netns -N "$LS_NS" -tan
@@ -433,6 +447,10 @@ conns_change() {
 }
 
 teardown() {
+	if [ -n "${HOSTSOCK_PID:-}" ]; then
+		kill "$HOSTSOCK_PID" 2>/dev/null || true
+		wait "$HOSTSOCK_PID" 2>/dev/null || true
+	fi
 	if [ -n "${CONNS_PID:-}" ]; then
 		kill "$CONNS_PID" 2>/dev/null || true
 		wait "$CONNS_PID" 2>/dev/null || true

@@ -185,7 +185,16 @@ fixture_ports() {
 }
 
 @test "portprobe exits 1 when a name does not resolve and nothing is left" {
-	run -1 "$P" -p 80 nosuch.invalid
+	# A private "hosts: files" lookup, so the answer is NXDOMAIN-like on
+	# any host, resolver or none (root: unshare -m).
+	sk_require_root
+	sk_require_cmd unshare
+	printf 'hosts: files\n' >"$BATS_TEST_TMPDIR/nsswitch.conf"
+	printf '127.0.0.1 localhost\n' >"$BATS_TEST_TMPDIR/hosts"
+	run -1 unshare -m sh -c 'mount --bind "$0" /etc/nsswitch.conf &&
+		mount --bind "$1" /etc/hosts && shift && exec "$@"' \
+		"$BATS_TEST_TMPDIR/nsswitch.conf" "$BATS_TEST_TMPDIR/hosts" \
+		"$P" -p 80 nosuch.invalid
 	[[ "$output" == *"nosuch.invalid"* ]]
 }
 
