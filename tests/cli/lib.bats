@@ -146,7 +146,9 @@ first_family() {
 	echo "$output ($el ms)"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"connect to skhe.test:$port: timed out after"* ]]
-	[ "$el" -ge 550 ] && [ "$el" -lt 1200 ]
+	# Bounds tell "the deadline held" from "the kernel's SYN retries ran"
+	# (minutes), with room for a loaded machine or ASan.
+	[ "$el" -ge 550 ] && [ "$el" -lt 3000 ]
 }
 
 @test "-4 and -6 restrict the families tried" {
@@ -183,8 +185,10 @@ first_family() {
 		[[ "${lines[0]}" == "sk-connect: host slowhost.test: timed out after "* ]]
 		[ "${lines[1]%% after*}" = "sk-connect: kind timeout" ]
 		ms=$(echo "${lines[1]}" | sed -n 's/.* after \([0-9]*\) ms$/\1/p')
-		[ "$ms" -ge $((w - 5)) ] && [ "$ms" -le $((w + 100)) ]
-		[ "$el" -lt $((w + 400)) ]
+		# Without the deadline glibc would wait 2 x 5 s: the bounds leave
+		# room for a loaded machine or ASan, not for that.
+		[ "$ms" -ge $((w - 5)) ] && [ "$ms" -le $((w + 1000)) ]
+		[ "$el" -lt $((w + 2500)) ]
 	done
 }
 
@@ -198,8 +202,11 @@ first_family() {
 	el=$(( $(sk_ms) - t0 ))
 	echo "$output (wall $el ms)"
 	[ "$status" -eq 3 ]
-	[[ "$output" == "sk-connect: host slowhost.test: timed out after 20"[0-9][0-9]" ms" ]]
-	[ "$el" -ge 1950 ] && [ "$el" -lt 2400 ]
+	[[ "$output" == "sk-connect: host slowhost.test: timed out after "[0-9]*" ms" ]]
+	ms=$(echo "$output" | sed -n 's/.* after \([0-9]*\) ms$/\1/p')
+	# glibc alone would wait 2 x 5 s; the room is for a loaded machine.
+	[ "$ms" -ge 1995 ] && [ "$ms" -le 3500 ]
+	[ "$el" -ge 1950 ] && [ "$el" -lt 4500 ]
 }
 
 @test "linechat -w 2 returns in time when the resolver never answers" {
@@ -213,5 +220,5 @@ first_family() {
 	echo "$output (wall $el ms)"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"host slowhost.test: timed out after"* ]]
-	[ "$el" -ge 1950 ] && [ "$el" -lt 2400 ]
+	[ "$el" -ge 1950 ] && [ "$el" -lt 4500 ]
 }
