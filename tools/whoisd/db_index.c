@@ -195,7 +195,7 @@ struct build {
 	uint32_t cnt[RPASS][RSIZE];
 };
 
-#define NCOLLECT	2
+#define NCOLLECT	2		/* sort_words() counts on two */
 
 static uint16_t
 pfx_of(const char *w, size_t len)
@@ -253,25 +253,29 @@ list_release(struct wlist *l)
 }
 
 /* One pass of a least significant digit radix sort: stable, so words of
- * one hash stay in record order. */
+ * one hash stay in record order.  Position i of the destination is
+ * to0[i] below n0 and to1[i - n0] from there on. */
 static void
-scatter(const struct wtok *v, uint32_t n, struct wtok *to, uint32_t *pos,
-    unsigned shift)
+scatter(const struct wtok *v, uint32_t n, struct wtok *to0, uint32_t n0,
+    struct wtok *to1, uint32_t *pos, unsigned shift)
 {
-	uint32_t i;
+	uint32_t i, j;
 
-	for (i = 0; i < n; i++)
-		to[pos[(v[i].hash >> shift) & (RSIZE - 1)]++] = v[i];
+	for (i = 0; i < n; i++) {
+		j = pos[(v[i].hash >> shift) & (RSIZE - 1)]++;
+		*(j < n0 ? &to0[j] : &to1[j - n0]) = v[i];
+	}
 }
 
-/* The shard's words, sorted by hash; NULL when out of memory.  The
- * collectors' lists are released on the way. */
+/* The shard's n words, sorted by hash into a fresh array; NULL when out
+ * of memory.  The two collectors' lists serve as the second array, so
+ * the sort touches no more memory than it sorts. */
 static struct wtok *
 sort_words(struct build *b, uint32_t n, uint32_t *cap)
 {
-	struct wtok *a, *t = NULL;
-	uint32_t i, d, sum, c, tcap = 0;
-	const struct wlist *l;
+	struct wlist *l0 = &b->c[0].l[b->id], *l1 = &b->c[1].l[b->id], *l;
+	uint32_t i, d, sum, c;
+	struct wtok *a;
 	unsigned k;
 
 	*cap = 0;
@@ -291,32 +295,31 @@ sort_words(struct build *b, uint32_t n, uint32_t *cap)
 			b->cnt[d][i] = sum;
 			sum += c;
 		}
-	/* Digit 0 from the lists into a, 1 into t, 2 back into a. */
-	for (k = 0; k < NCOLLECT; k++) {
-		scatter(b->c[k].l[b->id].v, b->c[k].l[b->id].n, a, b->cnt[0], 0);
-		list_release(&b->c[k].l[b->id]);
-	}
-	if ((t = wd_db__grow(NULL, &tcap, n ? n : 1, sizeof(*t))) == NULL) {
-		wd_db__release(a, *cap, sizeof(*a));
-		return NULL;
-	}
-	scatter(a, n, t, b->cnt[1], RBITS);
-	scatter(t, n, a, b->cnt[2], 2 * RBITS);
-	wd_db__release(t, tcap, sizeof(*t));
+	/* Digit 0 from the lists into a, 1 back into the lists, 2 into a. */
+	scatter(l0->v, l0->n, a, n, NULL, b->cnt[0], 0);
+	scatter(l1->v, l1->n, a, n, NULL, b->cnt[0], 0);
+	scatter(a, n, l0->v, l0->n, l1->v, b->cnt[1], RBITS);
+	scatter(l0->v, l0->n, a, n, NULL, b->cnt[2], 2 * RBITS);
+	scatter(l1->v, l1->n, a, n, NULL, b->cnt[2], 2 * RBITS);
 	return a;
 }
 
 /* Turn the sorted words into keys, each with its ascending record list
  * (most words are in one record: that record is kept in the key), and
  * note each key's hash in kh.  A run of one hash is nearly always one
- * word; the rare words that share a hash are told apart by comparing. */
-static void
-group(struct build *b, struct wtok *v, uint32_t n, uint32_t *kh)
+ * word; the rare words that share a hash are told apart by comparing.
+ * Keys are written over the words: the q-th key goes where the q-th
+ * word was, and every word up to the one it is made from has been
+ * taken by then.  Returns the postings written to post. */
+static uint32_t
+group(struct build *b, struct wtok *v, uint32_t n, uint32_t *post,
+    uint32_t *kh)
 {
 	struct wd_db_shard *s = b->s;
 	const char *buf = b->db->buf;
 	uint32_t i, j, m, e, np = 0, last;
-	struct wkey *k;
+	struct wtok w;
+	struct wkey k;
 
 	for (i = 0; i < n; i = e) {
 		for (e = i + 1; e < n && v[e].hash == v[i].hash; e++)
@@ -324,32 +327,34 @@ group(struct build *b, struct wtok *v, uint32_t n, uint32_t *kh)
 		for (j = i; j < e; j++) {
 			if (v[j].len == 0)
 				continue;	/* taken by an earlier key */
-			kh[s->nkeys] = v[j].hash;
-			k = &s->keys[s->nkeys++];
-			k->off = v[j].off;
-			k->len = v[j].len;
-			k->pfx = v[j].pfx;
-			k->start = np;
-			k->cnt = 0;
-			for (m = j, last = UINT32_MAX; m < e; m++) {
+			w = v[j];
+			k.off = w.off;
+			k.len = w.len;
+			k.pfx = w.pfx;
+			k.start = np;
+			k.cnt = 1;
+			post[np++] = last = w.rec;
+			for (m = j + 1; m < e; m++) {
 				if (m + 8 < e)
 					__builtin_prefetch(buf + v[m + 8].off);
-				if (m > j && (v[m].len != k->len ||
-				    v[m].pfx != k->pfx ||
-				    !foldeq(buf + v[m].off, buf + k->off, k->len)))
+				if (v[m].len != k.len || v[m].pfx != k.pfx ||
+				    !foldeq(buf + v[m].off, buf + k.off, k.len))
 					continue;
 				v[m].len = 0;
 				if (v[m].rec == last)
 					continue;	/* again in one record */
-				s->post[np++] = last = v[m].rec;
-				k->cnt++;
+				post[np++] = last = v[m].rec;
+				k.cnt++;
 			}
-			if (k->cnt == 1) {
-				k->start = last;
+			if (k.cnt == 1) {
+				k.start = last;
 				np--;
 			}
+			kh[s->nkeys] = w.hash;
+			memcpy(&v[s->nkeys++], &k, sizeof(k));
 		}
 	}
+	return np;
 }
 
 /* The slot table, at most half full, filled in hash order: a key's slot
@@ -384,30 +389,36 @@ build_shard(void *arg)
 {
 	struct build *b = arg;
 	struct wd_db_shard *s = b->s;
+	struct wlist *l0 = &b->c[0].l[b->id], *l1 = &b->c[1].l[b->id];
 	uint64_t total = 0;
-	uint32_t n, vcap = 0, kcap = 0, *kh = NULL;
+	uint32_t n, np, vcap = 0, kcap = 0, *kh = NULL;
 	struct wtok *v = NULL;
 	unsigned k;
 
 	b->rc = -1;
 	for (k = 0; k < NCOLLECT; k++)
 		total += b->c[k].l[b->id].n;
-	if (total >= UINT32_MAX)
+	if (total >= UINT32_MAX || (v = sort_words(b, (uint32_t)total,
+	    &vcap)) == NULL)
 		return NULL;
 	n = (uint32_t)total;
-	/* A shard has at most as many keys and postings as words; pages
-	 * past the ones used are never touched. */
-	if ((v = sort_words(b, n, &vcap)) == NULL ||
-	    (s->keys = wd_db__grow(NULL, &s->keycap, n ? n : 1,
-	    sizeof(*s->keys))) == NULL ||
-	    (s->post = wd_db__grow(NULL, &s->postcap, n ? n : 1,
-	    sizeof(*s->post))) == NULL ||
-	    (kh = wd_db__grow(NULL, &kcap, n ? n : 1, sizeof(*kh))) == NULL)
+	/* The lists are free again: they hold the postings and the keys'
+	 * hashes, at most one of each per word. */
+	s->post = wd_db__reuse(l0->v, l0->cap, sizeof(*l0->v), &s->postcap, n,
+	    sizeof(*s->post));
+	l0->v = NULL;
+	kh = wd_db__reuse(l1->v, l1->cap, sizeof(*l1->v), &kcap, n, sizeof(*kh));
+	l1->v = NULL;
+	if (s->post == NULL || kh == NULL)
 		goto end;
-	group(b, v, n, kh);
-	wd_db__release(v, vcap, sizeof(*v));
+	np = group(b, v, n, s->post, kh);
+	/* What the words took beyond the keys and postings goes back. */
+	s->keys = wd_db__reuse(v, vcap, sizeof(*v), &s->keycap, s->nkeys,
+	    sizeof(*s->keys));
 	v = NULL;
-	if (build_slots(s, kh) < 0)
+	if (s->keys == NULL || (s->post = wd_db__reuse(s->post, s->postcap,
+	    sizeof(*s->post), &s->postcap, np, sizeof(*s->post))) == NULL ||
+	    build_slots(s, kh) < 0)
 		goto end;
 	b->rc = build_buckets(s);
 end:

@@ -88,6 +88,15 @@ wd_db__grow(void *p, uint32_t *cap, uint64_t need, size_t size)
 	return wd_db__grow_slow(p, cap, need, size);
 }
 
+/* Turn the array p of cap elements of size bytes into one of need
+ * elements of nsize bytes, keeping the bytes both hold; a mapping at
+ * least that large is kept and cut to size, because pages already
+ * touched cost nothing and fresh ones a fault and a clear each (more
+ * than the work done in them, on virtual machines).  *ncap is set for
+ * wd_db__release(); p is gone afterwards, NULL or not. */
+void *wd_db__reuse(void *p, uint32_t cap, size_t size, uint32_t *ncap,
+    uint64_t need, size_t nsize);
+
 /* Release an array of cap elements of size bytes from wd_db__grow(). */
 void wd_db__release(void *p, uint32_t cap, size_t size);
 
