@@ -320,6 +320,8 @@ fuzz-smoke: fuzz
 $(O)/bench/bin/%: bench/%.c $(LIB) $(HDR) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIB_LIBS)
+# wdb_load compiles whoisd's loader in: a change there must rebuild it.
+$(O)/bench/bin/wdb_load: $(wildcard tools/whoisd/db*.c tools/whoisd/db*.h)
 
 bench: all $(BENCH_BIN) $(TDRV)
 	@for s in bench/*.sh; do echo "== $$s"; SK_BIN=$(abspath $(BIN_DIR)) \

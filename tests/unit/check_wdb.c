@@ -790,6 +790,100 @@ START_TEST(wd_db_indexes_many_records_in_file_order)
 }
 END_TEST
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Up to max pairs of different words of one length and first two bytes
+ * whose hashes are equal; the index must still tell them apart. */
+static size_t
+colliding(char (*pairs)[2][16], size_t max)
+{
+	size_t n = 1u << 20, i, np = 0;
+	uint64_t *h = malloc(n * sizeof(*h));
+	char w[16];
+
+	ck_assert_ptr_nonnull(h);
+	for (i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "zz%07zu", i);
+		h[i] = (uint64_t)wd_db__hash(w, 9) << 32 | i;
+	}
+	qsort(h, n, sizeof(*h), cmp_u64);
+	for (i = 1; i < n && np < max; i++) {
+		if (h[i] >> 32 != h[i - 1] >> 32)
+			continue;
+		snprintf(pairs[np][0], 16, "zz%07u", (unsigned)(uint32_t)h[i - 1]);
+		snprintf(pairs[np][1], 16, "zz%07u", (unsigned)(uint32_t)h[i]);
+		np++;
+	}
+	free(h);
+	return np;
+}
+
+/* Pairs of words with one hash, in records on both sides of the middle
+ * (where the build splits the records between threads), repeated within
+ * a record, in two attributes, in another case; with no filler the
+ * index is built on one thread in small arrays, with 300,000 filler
+ * records on two in mapped ones. */
+START_TEST(wd_db_tells_apart_words_that_share_a_hash)
+{
+	size_t fill = _i ? 300000 : 0, np, i, len = 0, base;
+	char pairs[4][2][16], got[64], want[64];
+	char *s = malloc(fill * 24 + 4096), up[16];
+	const uint32_t *r;
+	struct sk_err e;
+	struct wd_db *db;
+	size_t total = 0;
+
+	ck_assert_ptr_nonnull(s);
+	np = colliding(pairs, 4);
+	ck_assert_uint_ge(np, 1);
+	for (i = 0; i < np; i++) {
+		snprintf(up, sizeof(up), "ZZ%s", pairs[i][0] + 2);
+		len += (size_t)sprintf(s + len, "Handle: %s\n\nHandle: %s %s\n\n",
+		    pairs[i][0], pairs[i][1], up);
+	}
+	for (i = 0; i < fill / 2; i++)
+		len += (size_t)sprintf(s + len, "Handle: f%zu\n\n", i);
+	base = 2 * np + fill / 2;
+	for (i = 0; i < np; i++)
+		len += (size_t)sprintf(s + len, "Handle: %s, %s\n\nName: %s\n"
+		    "Email: %s\n\n", pairs[i][1], pairs[i][1], pairs[i][0],
+		    pairs[i][0]);
+	for (i = fill / 2; i < fill; i++)
+		len += (size_t)sprintf(s + len, "Handle: f%zu\n\n", i);
+	db = wd_db_load_mem(s, len, "t.db", NULL, &e);
+	ck_assert_msg(db != NULL, "%s", e.msg);
+	ck_assert_uint_eq(wd_db_count(db), fill + 4 * np);
+	for (i = 0; i < np; i++) {
+		snprintf(want, sizeof(want), "%zu,%zu,%zu", 2 * i, 2 * i + 1,
+		    base + 2 * i + 1);
+		ck_assert_str_eq(word(db, pairs[i][0], got, sizeof(got)), want);
+		snprintf(want, sizeof(want), "%zu,%zu", 2 * i + 1, base + 2 * i);
+		ck_assert_str_eq(word(db, pairs[i][1], got, sizeof(got)), want);
+	}
+	ck_assert_int_eq(wd_db_prefix(db, "zz", 2, count, &total), 0);
+	ck_assert_uint_eq(total, 5 * np);
+	if (fill > 0) {
+		ck_assert_uint_eq(wd_db_word(db, "f0", 2, &r), 1);
+		ck_assert_uint_eq(r[0], 2 * np);
+		snprintf(up, sizeof(up), "f%zu", fill - 1);
+		ck_assert_uint_eq(wd_db_word(db, up, strlen(up), &r), 1);
+		ck_assert_uint_eq(r[0], fill + 4 * np - 1);
+		snprintf(up, sizeof(up), "f%zu", fill / 2);
+		ck_assert_uint_eq(wd_db_word(db, up, strlen(up), &r), 1);
+		ck_assert_uint_eq(r[0], base + 2 * np);
+	}
+	ck_assert_uint_eq(wd_db_word(db, "zz", 2, &r), 0);
+	wd_db_free(db);
+	free(s);
+}
+END_TEST
+
 static const struct {
 	const char *in;
 	const char *words;
@@ -846,6 +940,7 @@ wdb_suite(void)
 	tcase_add_test(tc, wd_db_prefix_visits_every_word_with_the_prefix);
 	tcase_add_test(tc, wd_db_folds_case_and_keeps_display_case);
 	tcase_add_test(tc, wd_db_indexes_many_records_in_file_order);
+	tcase_add_loop_test(tc, wd_db_tells_apart_words_that_share_a_hash, 0, 2);
 	tcase_add_loop_test(tc, wd_db_token_splits_on_separators_only, 0,
 	    sizeof(toks) / sizeof(toks[0]));
 	suite_add_tcase(s, tc);

@@ -57,18 +57,6 @@ isws(unsigned char c)
 #define ONES	0x0101010101010101ull
 #define HIGHS	(ONES * 0x80)
 
-/* Fold eight bytes at once: set 0x20 in each byte from 'A' to 'Z'.
- * Adding to the low seven bits cannot carry into the next byte. */
-static uint64_t
-fold8(uint64_t x)
-{
-	uint64_t low = x & ~HIGHS;
-	uint64_t ge_a = low + ONES * (0x80 - 'A');
-	uint64_t gt_z = low + ONES * (0x80 - 'Z' - 1);
-
-	return x | ((ge_a & ~gt_z & ~x & HIGHS) >> 2);
-}
-
 /* Any byte below 0x20 or equal to 0x7f in these eight? */
 static int
 ctl8(uint64_t x)
@@ -87,13 +75,13 @@ wd_db__hash(const char *s, size_t n)
 
 	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&x, s, 8);
-		h = (h ^ fold8(x)) * 0xff51afd7ed558ccdull;
+		h = (h ^ wd_db__fold8(x)) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
 	if (n > 0) {
 		x = 0;
 		memcpy(&x, s, n);
-		h = (h ^ fold8(x)) * 0xff51afd7ed558ccdull;
+		h = (h ^ wd_db__fold8(x)) * 0xff51afd7ed558ccdull;
 	}
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;

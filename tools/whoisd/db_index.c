@@ -4,11 +4,14 @@
  * under a second; and the tokenizer that the loader and queries share.
  *
  * Words are split by the top bit of their hash into shards (db_internal.h)
- * that share nothing: each is a complete index of its words, built by its
- * own thread, and a lookup only ever needs the one its hash names.  Both
- * threads walk every indexed value and hash every word, keeping their
- * own; hashing is cheap next to the table probes and posting writes that
- * the split halves.
+ * that share nothing: each is a complete index of its words, and a lookup
+ * only ever needs the one its hash names.  The build has two steps, each
+ * on two threads: first each half of the records is tokenized and hashed
+ * (once) into a list of words per shard; then each shard radix-sorts its
+ * words by hash and reads keys, record lists and the slot table off the
+ * sorted run in one sequential pass.  Probing a hash table of millions of
+ * words for each of millions of occurrences was a cache miss apiece;
+ * sorting streams through memory instead.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,6 +43,10 @@ struct slot {
 /* Below this many indexed fields a second thread costs more than it
  * saves (and the fuzzer loads thousands of small files a second). */
 #define THREAD_MIN	(1u << 15)
+
+/* Shards are picked by the top bits of a word's hash. */
+#define SHARD_BITS	1
+_Static_assert(WD_DB_SHARDS == 1 << SHARD_BITS, "a shard per top bit value");
 
 static unsigned
 shard_of(uint32_t h)
@@ -80,39 +87,32 @@ wd_db_token(const char **p, const char *end, size_t *len)
 
 /* ---- index ------------------------------------------------------------------ */
 
+/* Equal but for ASCII case?  Eight bytes at a time: the index build
+ * compares every repeat of a word with its first occurrence. */
 static int
 foldeq(const char *a, const char *b, size_t n)
 {
+	uint64_t x, y;
 	size_t i;
 
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (wd_db__fold8(x) != wd_db__fold8(y))
+			return 0;
+	}
 	for (i = 0; i < n; i++)
 		if (wd_db_fold((unsigned char)a[i]) != wd_db_fold((unsigned char)b[i]))
 			return 0;
 	return 1;
 }
 
-static int
-slots_resize(struct wd_db_shard *s, uint32_t size)
+/* A word's first slot: the hash bits below the shard bits, highest
+ * first, so that words taken in hash order fill a table front to back. */
+static uint32_t
+home(const struct wd_db_shard *s, uint32_t h)
 {
-	struct slot *n;
-	uint32_t cap = 0, i, j;
-
-	if ((n = wd_db__grow(NULL, &cap, size, sizeof(*n))) == NULL)
-		return -1;
-	if (s->slots != NULL) {
-		for (i = 0; i <= s->smask; i++) {
-			if (s->slots[i].id == 0)
-				continue;
-			for (j = s->slots[i].hash & (size - 1); n[j].id != 0;
-			    j = (j + 1) & (size - 1))
-				;
-			n[j] = s->slots[i];
-		}
-		wd_db__release(s->slots, s->smask + 1, sizeof(*n));
-	}
-	s->slots = n;
-	s->smask = size - 1;
-	return 0;
+	return (uint32_t)(h << SHARD_BITS) >> __builtin_clz(s->smask);
 }
 
 static const struct wkey *
@@ -124,7 +124,7 @@ key_find(const struct wd_db *db, const struct wd_db_shard *s, const char *w,
 
 	if (s->slots == NULL)
 		return NULL;
-	for (j = h & s->smask; s->slots[j].id != 0; j = (j + 1) & s->smask) {
+	for (j = home(s, h); s->slots[j].id != 0; j = (j + 1) & s->smask) {
 		if (s->slots[j].hash != h)
 			continue;
 		k = &s->keys[s->slots[j].id - 1];
@@ -132,39 +132,6 @@ key_find(const struct wd_db *db, const struct wd_db_shard *s, const char *w,
 			return k;
 	}
 	return NULL;
-}
-
-/* Find or add the word at buf offset off with hash h; NULL: no memory. */
-static struct wkey *
-key_get(const struct wd_db *db, struct wd_db_shard *s, uint32_t off, size_t len,
-    uint32_t h)
-{
-	const char *w = db->buf + off;
-	struct wkey *k = (struct wkey *)key_find(db, s, w, len, h);
-	uint32_t j;
-
-	if (k != NULL)
-		return k;
-	if ((uint64_t)s->nkeys + 1 > (uint64_t)(s->smask + 1) / 4 * 3 &&
-	    (s->smask >= 0x7fffffffu ||
-	    slots_resize(s, (s->smask + 1) * 2) < 0))
-		return NULL;
-	if ((k = wd_db__grow(s->keys, &s->keycap, (uint64_t)s->nkeys + 1,
-	    sizeof(*k))) == NULL)
-		return NULL;
-	s->keys = k;
-	for (j = h & s->smask; s->slots[j].id != 0; j = (j + 1) & s->smask)
-		;
-	s->slots[j].hash = h;
-	s->slots[j].id = ++s->nkeys;
-	k = &s->keys[s->nkeys - 1];
-	k->off = off;
-	k->start = 0;
-	k->cnt = 0;
-	k->len = (uint16_t)len;
-	k->pfx = len < 2 ? 0 : (uint16_t)(wd_db_fold((unsigned char)w[0]) << 8 |
-	    wd_db_fold((unsigned char)w[1]));
-	return k;
 }
 
 /* Group keys by their first two bytes: a prefix query (at least two
@@ -197,107 +164,68 @@ build_buckets(struct wd_db_shard *s)
 	return 0;
 }
 
-/* Words waiting for their table lookup.  Hashing a batch first and
- * prefetching its slots lets the cache misses of a million-record table
- * overlap instead of queueing one behind the other. */
-#define BATCH 256
+/* ---- building ------------------------------------------------------------- */
 
-struct pending {
-	uint32_t off, rec, hash, len;
+/* One occurrence of an indexed word.  The build never goes back to the
+ * values for a word except to compare it with another of the same hash. */
+struct wtok {
+	uint32_t hash;
+	uint32_t off;		/* in buf */
+	uint32_t rec;
+	uint16_t len;
+	uint16_t pfx;		/* as in struct wkey */
 };
 
-/* One shard's build: its thread owns all of it. */
+struct wlist {
+	struct wtok *v;
+	uint32_t n, cap;
+};
+
+/* Step one: the words of records [lo, hi), tokenized and hashed once
+ * and dealt out by shard, in record order. */
+struct collect {
+	const struct wd_db *db;
+	uint32_t lo, hi;
+	struct wlist l[WD_DB_SHARDS];
+	int rc;
+};
+
+/* Step two: one shard, from every collector's list for it. */
+#define RBITS	11
+#define RPASS	3		/* 11 + 11 + 10 hash bits */
+#define RSIZE	(1u << RBITS)
+
 struct build {
 	const struct wd_db *db;
 	struct wd_db_shard *s;
+	struct collect *c;	/* NCOLLECT of them */
 	unsigned id;
 	int rc;
-	uint32_t *kid;		/* key of each posting, in record order */
-	uint32_t *rpost;	/* nrec + 1 starts into kid */
-	uint32_t nk, kcap, rcap, nextrec;
-	struct pending pend[BATCH];
-	size_t np;
+	uint32_t cnt[RPASS][RSIZE];
 };
 
-/* Lay the postings out per word: kid holds each posting's key in record
- * order (rpost[rec] is where each record starts), so a counting sort gives
- * every word an ascending record list without per-word allocation. */
-static int
-build_postings(struct build *b)
-{
-	struct wd_db_shard *s = b->s;
-	uint32_t i, rec, p, end = b->rpost[b->db->nrec];
-	uint64_t total = 0;
-	struct wkey *k;
+#define NCOLLECT	2		/* sort_words() counts on two */
 
-	for (i = 0; i < s->nkeys; i++) {
-		k = &s->keys[i];
-		if (k->cnt > 1) {
-			k->start = (uint32_t)total;
-			total += k->cnt;
-		}
-	}
-	if ((s->post = wd_db__grow(NULL, &s->postcap, total ? total : 1,
-	    sizeof(uint32_t))) == NULL)
-		return -1;
-	for (rec = 0; rec < b->db->nrec; rec++) {
-		for (p = b->rpost[rec]; p < b->rpost[rec + 1]; p++) {
-			/* Random access into keys: fetch ahead of use. */
-			if (p + 16 < end)
-				__builtin_prefetch(&s->keys[b->kid[p + 16]], 1);
-			k = &s->keys[b->kid[p]];
-			if (k->cnt == 1)
-				k->start = rec;
-			else
-				s->post[k->start++] = rec;
-		}
-	}
-	for (i = 0; i < s->nkeys; i++)
-		if (s->keys[i].cnt > 1)
-			s->keys[i].start -= s->keys[i].cnt;
-	return 0;
+static uint16_t
+pfx_of(const char *w, size_t len)
+{
+	return len < 2 ? 0 : (uint16_t)(wd_db_fold((unsigned char)w[0]) << 8 |
+	    wd_db_fold((unsigned char)w[1]));
 }
 
-static int
-flush(struct build *b)
+static void *
+collect_run(void *arg)
 {
-	struct pending *p;
-	struct wkey *k;
-	uint32_t *t;
-	size_t i;
-
-	for (i = 0; i < b->np; i++) {
-		p = &b->pend[i];
-		while (b->nextrec <= p->rec)
-			b->rpost[b->nextrec++] = b->nk;
-		if ((k = key_get(b->db, b->s, p->off, p->len, p->hash)) == NULL)
-			return -1;
-		if (k->start == p->rec + 1)
-			continue;	/* again in the same record */
-		k->start = p->rec + 1;
-		k->cnt++;
-		if ((t = wd_db__grow(b->kid, &b->kcap, (uint64_t)b->nk + 1,
-		    sizeof(*t))) == NULL)
-			return -1;
-		b->kid = t;
-		b->kid[b->nk++] = (uint32_t)(k - b->s->keys);
-	}
-	b->np = 0;
-	return 0;
-}
-
-/* Every word of every indexed value, in record order: ours go to the
- * table, the other shard's are skipped. */
-static int
-scan(struct build *b)
-{
-	const struct wd_db *db = b->db;
+	struct collect *c = arg;
+	const struct wd_db *db = c->db;
 	const char *p, *end, *w;
-	struct pending *pe;
+	struct wlist *l;
+	struct wtok *t;
 	uint32_t rec, f, h;
 	size_t off, wl;
 
-	for (rec = 0; rec < db->nrec; rec++) {
+	c->rc = -1;
+	for (rec = c->lo; rec < c->hi; rec++) {
 		off = db->recs[rec].off;
 		for (f = db->recs[rec].fld; f < db->recs[rec + 1].fld; f++) {
 			p = db->buf + off;
@@ -307,23 +235,161 @@ scan(struct build *b)
 				continue;
 			while ((w = wd_db_token(&p, end, &wl)) != NULL) {
 				h = wd_db__hash(w, wl);
-				if (shard_of(h) != b->id)
-					continue;
-				if (b->np == BATCH && flush(b) < 0)
-					return -1;
-				pe = &b->pend[b->np++];
-				pe->off = (uint32_t)(w - db->buf);
-				pe->rec = rec;
-				pe->len = (uint32_t)wl;
-				pe->hash = h;
-				__builtin_prefetch(&b->s->slots[h & b->s->smask]);
+				l = &c->l[shard_of(h)];
+				if ((t = wd_db__grow(l->v, &l->cap,
+				    (uint64_t)l->n + 1, sizeof(*t))) == NULL)
+					return NULL;
+				l->v = t;
+				t += l->n++;
+				t->hash = h;
+				t->off = (uint32_t)(w - db->buf);
+				t->rec = rec;
+				t->len = (uint16_t)wl;
+				t->pfx = pfx_of(w, wl);
 			}
 		}
 	}
-	if (flush(b) < 0)
+	c->rc = 0;
+	return NULL;
+}
+
+static void
+list_release(struct wlist *l)
+{
+	wd_db__release(l->v, l->cap, sizeof(*l->v));
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* One pass of a least significant digit radix sort: stable, so words of
+ * one hash stay in record order.  Position i of the destination is
+ * to0[i] below n0 and to1[i - n0] from there on. */
+static void
+scatter(const struct wtok *v, uint32_t n, struct wtok *to0, uint32_t n0,
+    struct wtok *to1, uint32_t *pos, unsigned shift)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < n; i++) {
+		j = pos[(v[i].hash >> shift) & (RSIZE - 1)]++;
+		*(j < n0 ? &to0[j] : &to1[j - n0]) = v[i];
+	}
+}
+
+/* The shard's n words, sorted by hash into a fresh array; NULL when out
+ * of memory.  The two collectors' lists serve as the second array, so
+ * the sort touches no more memory than it sorts. */
+static struct wtok *
+sort_words(struct build *b, uint32_t n, uint32_t *cap)
+{
+	struct wlist *l0 = &b->c[0].l[b->id], *l1 = &b->c[1].l[b->id], *l;
+	uint32_t i, d, sum, c;
+	struct wtok *a;
+	unsigned k;
+
+	*cap = 0;
+	if ((a = wd_db__grow(NULL, cap, n ? n : 1, sizeof(*a))) == NULL)
+		return NULL;
+	memset(b->cnt, 0, sizeof(b->cnt));
+	for (k = 0; k < NCOLLECT; k++) {
+		l = &b->c[k].l[b->id];
+		for (i = 0; i < l->n; i++)
+			for (d = 0; d < RPASS; d++)
+				b->cnt[d][(l->v[i].hash >> (d * RBITS)) &
+				    (RSIZE - 1)]++;
+	}
+	for (d = 0; d < RPASS; d++)
+		for (i = 0, sum = 0; i < RSIZE; i++) {
+			c = b->cnt[d][i];
+			b->cnt[d][i] = sum;
+			sum += c;
+		}
+	/* Digit 0 from the lists into a, 1 back into the lists, 2 into a. */
+	scatter(l0->v, l0->n, a, n, NULL, b->cnt[0], 0);
+	scatter(l1->v, l1->n, a, n, NULL, b->cnt[0], 0);
+	scatter(a, n, l0->v, l0->n, l1->v, b->cnt[1], RBITS);
+	scatter(l0->v, l0->n, a, n, NULL, b->cnt[2], 2 * RBITS);
+	scatter(l1->v, l1->n, a, n, NULL, b->cnt[2], 2 * RBITS);
+	return a;
+}
+
+/* Turn the sorted words into keys, each with its ascending record list
+ * (most words are in one record: that record is kept in the key), and
+ * note each key's hash in kh.  A run of one hash is nearly always one
+ * word; the rare words that share a hash are told apart by comparing.
+ * Keys are written over the words: the q-th key goes where the q-th
+ * word was, and every word up to the one it is made from has been
+ * taken by then.  Returns the postings written to post. */
+static uint32_t
+group(struct build *b, struct wtok *v, uint32_t n, uint32_t *post,
+    uint32_t *kh)
+{
+	struct wd_db_shard *s = b->s;
+	const char *buf = b->db->buf;
+	uint32_t i, j, m, e, np = 0, last;
+	struct wtok w;
+	struct wkey k;
+
+	for (i = 0; i < n; i = e) {
+		for (e = i + 1; e < n && v[e].hash == v[i].hash; e++)
+			;
+		for (j = i; j < e; j++) {
+			if (v[j].len == 0)
+				continue;	/* taken by an earlier key */
+			w = v[j];
+			k.off = w.off;
+			k.len = w.len;
+			k.pfx = w.pfx;
+			k.start = np;
+			k.cnt = 1;
+			post[np++] = last = w.rec;
+			for (m = j + 1; m < e; m++) {
+				if (m + 8 < e)
+					__builtin_prefetch(buf + v[m + 8].off);
+				if (v[m].len != k.len || v[m].pfx != k.pfx ||
+				    !foldeq(buf + v[m].off, buf + k.off, k.len))
+					continue;
+				v[m].len = 0;
+				if (v[m].rec == last)
+					continue;	/* again in one record */
+				post[np++] = last = v[m].rec;
+				k.cnt++;
+			}
+			if (k.cnt == 1) {
+				k.start = last;
+				np--;
+			}
+			kh[s->nkeys] = w.hash;
+			memcpy(&v[s->nkeys++], &k, sizeof(k));
+		}
+	}
+	return np;
+}
+
+/* The slot table, at most half full, filled in hash order: a key's slot
+ * is then its first one or the one after the previous key's, with no
+ * probing until the table wraps around. */
+static int
+build_slots(struct wd_db_shard *s, const uint32_t *kh)
+{
+	uint32_t size = 16, cap = 0, i, j, cur = 0;
+
+	while (size < 0x80000000u && size / 2 < s->nkeys)
+		size *= 2;
+	if ((s->slots = wd_db__grow(NULL, &cap, size, sizeof(*s->slots))) == NULL)
 		return -1;
-	while (b->nextrec <= db->nrec)
-		b->rpost[b->nextrec++] = b->nk;
+	s->smask = size - 1;
+	for (i = 0; i < s->nkeys; i++) {
+		j = home(s, kh[i]);
+		if (cur <= s->smask && j < cur)
+			j = cur;
+		while (s->slots[j].id != 0)
+			j = (j + 1) & s->smask;
+		s->slots[j].hash = kh[i];
+		s->slots[j].id = i + 1;
+		if (cur <= s->smask)
+			cur = j + 1;
+	}
 	return 0;
 }
 
@@ -331,66 +397,111 @@ static void *
 build_shard(void *arg)
 {
 	struct build *b = arg;
-	const struct wd_db *db = b->db;
-	uint32_t size = 1024, est;
+	struct wd_db_shard *s = b->s;
+	struct wlist *l0 = &b->c[0].l[b->id], *l1 = &b->c[1].l[b->id];
+	uint64_t total = 0;
+	uint32_t n, np, vcap = 0, kcap = 0, *kh = NULL;
+	struct wtok *v = NULL;
+	unsigned k;
 
-	/* Hashes split words evenly, so each shard sees about its share of
-	 * the indexed fields; a slot table sized for that rarely rehashes. */
-	est = db->nindexed / WD_DB_SHARDS + db->nindexed / 16 + 1;
-	while (size < 0x80000000u && size / 4 * 3 < est)
-		size *= 2;
 	b->rc = -1;
-	if (slots_resize(b->s, size) < 0 ||
-	    (b->s->keys = wd_db__grow(NULL, &b->s->keycap, est,
-	    sizeof(*b->s->keys))) == NULL ||
-	    (b->kid = wd_db__grow(NULL, &b->kcap, (uint64_t)est * 2,
-	    sizeof(*b->kid))) == NULL ||
-	    (b->rpost = wd_db__grow(NULL, &b->rcap, (uint64_t)db->nrec + 1,
-	    sizeof(*b->rpost))) == NULL)
+	for (k = 0; k < NCOLLECT; k++)
+		total += b->c[k].l[b->id].n;
+	if (total >= UINT32_MAX || (v = sort_words(b, (uint32_t)total,
+	    &vcap)) == NULL)
+		return NULL;
+	n = (uint32_t)total;
+	/* The lists are free again: they hold the postings and the keys'
+	 * hashes, at most one of each per word. */
+	s->post = wd_db__reuse(l0->v, l0->cap, sizeof(*l0->v), &s->postcap, n,
+	    sizeof(*s->post));
+	l0->v = NULL;
+	kh = wd_db__reuse(l1->v, l1->cap, sizeof(*l1->v), &kcap, n, sizeof(*kh));
+	l1->v = NULL;
+	if (s->post == NULL || kh == NULL)
 		goto end;
-	if (scan(b) < 0 || build_postings(b) < 0)
+	np = group(b, v, n, s->post, kh);
+	/* What the words took beyond the keys and postings goes back. */
+	s->keys = wd_db__reuse(v, vcap, sizeof(*v), &s->keycap, s->nkeys,
+	    sizeof(*s->keys));
+	v = NULL;
+	if (s->keys == NULL || (s->post = wd_db__reuse(s->post, s->postcap,
+	    sizeof(*s->post), &s->postcap, np, sizeof(*s->post))) == NULL ||
+	    build_slots(s, kh) < 0)
 		goto end;
-	wd_db__release(b->kid, b->kcap, sizeof(*b->kid));
-	b->kid = NULL;
-	wd_db__release(b->rpost, b->rcap, sizeof(*b->rpost));
-	b->rpost = NULL;
-	b->rc = build_buckets(b->s);
+	b->rc = build_buckets(s);
 end:
-	wd_db__release(b->kid, b->kcap, sizeof(*b->kid));
-	wd_db__release(b->rpost, b->rcap, sizeof(*b->rpost));
+	wd_db__release(v, vcap, sizeof(*v));
+	wd_db__release(kh, kcap, sizeof(*kh));
 	return NULL;
+}
+
+/* Run fn on each of n args, on threads when threads is set (the first on
+ * this one), and wait for all. */
+static void
+run_all(void *(*fn)(void *), void *args, size_t size, unsigned n, int threads)
+{
+	pthread_t t[NCOLLECT > WD_DB_SHARDS ? NCOLLECT : WD_DB_SHARDS];
+	int started[sizeof(t) / sizeof(t[0])] = { 0 };
+	unsigned i;
+
+	/* A thread that cannot start is run here afterwards. */
+	for (i = 1; i < n && threads; i++)
+		started[i] = pthread_create(&t[i], NULL, fn,
+		    (char *)args + i * size) == 0;
+	fn(args);
+	for (i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(t[i], NULL);
+		else
+			fn((char *)args + i * size);
+	}
 }
 
 int
 wd_db__build_index(struct wd_db *db)
 {
+	struct collect c[NCOLLECT];
 	struct build *b = calloc(WD_DB_SHARDS, sizeof(*b));
-	pthread_t t[WD_DB_SHARDS];
-	int started[WD_DB_SHARDS] = { 0 }, rc = 0;
-	unsigned i;
+	int threads = db->nindexed >= THREAD_MIN, rc = -1;
+	uint32_t est;
+	unsigned i, j;
 
 	if (b == NULL)
 		return -1;
+	memset(c, 0, sizeof(c));
+	/* Sized for about two words per indexed field, which generated and
+	 * real directories stay under; more costs a remap. */
+	est = db->nindexed / (NCOLLECT * WD_DB_SHARDS) * 2 + 16;
+	for (i = 0; i < NCOLLECT; i++) {
+		c[i].db = db;
+		c[i].lo = (uint32_t)((uint64_t)db->nrec * i / NCOLLECT);
+		c[i].hi = (uint32_t)((uint64_t)db->nrec * (i + 1) / NCOLLECT);
+		c[i].rc = -1;
+		for (j = 0; j < WD_DB_SHARDS; j++)
+			if ((c[i].l[j].v = wd_db__grow(NULL, &c[i].l[j].cap,
+			    est, sizeof(struct wtok))) == NULL)
+				goto end;
+	}
+	run_all(collect_run, c, sizeof(c[0]), NCOLLECT, threads);
+	for (i = 0; i < NCOLLECT; i++)
+		if (c[i].rc < 0)
+			goto end;
 	for (i = 0; i < WD_DB_SHARDS; i++) {
 		b[i].db = db;
 		b[i].s = &db->sh[i];
+		b[i].c = c;
 		b[i].id = i;
 	}
-	/* The other shards on threads of their own, shard 0 on this one; a
-	 * thread that cannot start is built here afterwards. */
-	for (i = 1; i < WD_DB_SHARDS && db->nindexed >= THREAD_MIN; i++)
-		started[i] = pthread_create(&t[i], NULL, build_shard,
-		    &b[i]) == 0;
-	build_shard(&b[0]);
-	for (i = 1; i < WD_DB_SHARDS; i++) {
-		if (started[i])
-			pthread_join(t[i], NULL);
-		else
-			build_shard(&b[i]);
-	}
+	run_all(build_shard, b, sizeof(b[0]), WD_DB_SHARDS, threads);
+	rc = 0;
 	for (i = 0; i < WD_DB_SHARDS; i++)
 		if (b[i].rc < 0)
 			rc = -1;
+end:
+	for (i = 0; i < NCOLLECT; i++)
+		for (j = 0; j < WD_DB_SHARDS; j++)
+			list_release(&c[i].l[j]);
 	free(b);
 	return rc;
 }

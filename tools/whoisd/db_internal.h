@@ -66,6 +66,20 @@ struct wd_db {
 	struct wd_db_shard sh[WD_DB_SHARDS];
 };
 
+/* Fold eight bytes at once, as wd_db_fold() does each: set 0x20 in each
+ * byte from 'A' to 'Z'.  Adding to the low seven bits cannot carry into
+ * the next byte. */
+static inline uint64_t
+wd_db__fold8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+	uint64_t low = x & ~highs;
+	uint64_t ge_a = low + ones * (0x80 - 'A');
+	uint64_t gt_z = low + ones * (0x80 - 'Z' - 1);
+
+	return x | ((ge_a & ~gt_z & ~x & highs) >> 2);
+}
+
 /* Case-folded hash of s[0..n): attribute names and indexed words. */
 uint32_t wd_db__hash(const char *s, size_t n);
 
@@ -87,6 +101,15 @@ wd_db__grow(void *p, uint32_t *cap, uint64_t need, size_t size)
 		return p;
 	return wd_db__grow_slow(p, cap, need, size);
 }
+
+/* Turn the array p of cap elements of size bytes into one of need
+ * elements of nsize bytes, keeping the bytes both hold; a mapping at
+ * least that large is kept and cut to size, because pages already
+ * touched cost nothing and fresh ones a fault and a clear each (more
+ * than the work done in them, on virtual machines).  *ncap is set for
+ * wd_db__release(); p is gone afterwards, NULL or not. */
+void *wd_db__reuse(void *p, uint32_t cap, size_t size, uint32_t *ncap,
+    uint64_t need, size_t nsize);
 
 /* Release an array of cap elements of size bytes from wd_db__grow(). */
 void wd_db__release(void *p, uint32_t cap, size_t size);

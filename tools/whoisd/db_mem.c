@@ -77,6 +77,44 @@ wd_db__grow_slow(void *p, uint32_t *cap, uint64_t need, size_t size)
 	return q;
 }
 
+void *
+wd_db__reuse(void *p, uint32_t cap, size_t size, uint32_t *ncap, uint64_t need,
+    size_t nsize)
+{
+	size_t old = (size_t)cap * size, nb;
+	void *q;
+
+	if (p == NULL) {
+		*ncap = 0;
+		return wd_db__grow(NULL, ncap, need, nsize);
+	}
+	if (need == 0)
+		need = 1;
+	if (need > UINT32_MAX) {
+		wd_db__release(p, cap, size);
+		return NULL;
+	}
+	nb = (size_t)need * nsize;
+	if (old >= BIG && nb >= BIG && map_len(nb) <= map_len(old)) {
+		if (map_len(nb) < map_len(old))
+			munmap((char *)p + map_len(nb), map_len(old) - map_len(nb));
+		*ncap = (uint32_t)need;
+		return p;
+	}
+	if (old < BIG && nb < BIG) {
+		if ((q = realloc(p, nb)) == NULL)
+			free(p);
+		else
+			*ncap = (uint32_t)need;
+		return q;
+	}
+	*ncap = 0;
+	if ((q = wd_db__grow(NULL, ncap, need, nsize)) != NULL)
+		memcpy(q, p, old < nb ? old : nb);
+	wd_db__release(p, cap, size);
+	return q;
+}
+
 void
 wd_db__release(void *p, uint32_t cap, size_t size)
 {
