@@ -49,18 +49,32 @@ awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++)
 	>"$tmp/zone"
 awk '{ print $2 }' "$tmp/zone" >"$tmp/names"
 
-# an address nothing else listens on
-for _ in $(seq 1 20); do
-	DNS=127.0.53.$((2 + RANDOM % 250))
-	ss -Hlun "src $DNS:53" | grep -q . || break
-done
-dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
-	--listen-address="$DNS" --port=53 --pid-file= --user=root \
-	--local=/test/ --addn-hosts="$tmp/zone" 2>"$tmp/dnsmasq.err" &
-dpid=$!
-for _ in $(seq 1 100); do
-	ss -Hlun "src $DNS:53" | grep -q . && break
-	sleep 0.05
+# An address nothing else listens on.  Another bench (or a test) may
+# pick the same one at the same moment: only a listener that is this
+# dnsmasq (ss -p) will do, else another try on another address.
+start_dnsmasq() {
+	for _ in $(seq 1 20); do
+		DNS=127.0.53.$((2 + RANDOM % 250))
+		ss -Hlun "src $DNS:53" | grep -q . || break
+	done
+	dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+		--listen-address="$DNS" --port=53 --pid-file= --user=root \
+		--local=/test/ --addn-hosts="$tmp/zone" 2>"$tmp/dnsmasq.err" &
+	dpid=$!
+	for _ in $(seq 1 100); do
+		kill -0 "$dpid" 2>/dev/null || break
+		ss -Hlunp "src $DNS:53" | grep -q "pid=$dpid," && return 0
+		sleep 0.05
+	done
+	kill "$dpid" 2>/dev/null || true
+	wait "$dpid" 2>/dev/null || true
+	dpid=
+	return 1
+}
+RANDOM=$$
+for try in 1 2 3 4 5; do
+	start_dnsmasq && break
+	[ "$try" -lt 5 ] || { echo "resolve.sh: dnsmasq did not start: $(cat "$tmp/dnsmasq.err")" >&2; exit 1; }
 done
 printf 'nameserver %s\noptions timeout:2 attempts:3\n' "$DNS" >"$tmp/resolv.conf"
 printf 'hosts: files dns\n' >"$tmp/nsswitch.conf"
