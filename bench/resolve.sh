@@ -12,12 +12,15 @@
 #   adnshost -a -f -t a         adns, asynchronous      (for the record)
 #   getent batch vs --dns                               target: >= 10x
 #   xargs -n 1 getent ahosts    one getent per name, once (SERIAL=0 skips)
+#   resolve_floor -s 64         the floor: getaddrinfo on 64 threads and
+#                               nothing else (bench/resolve_floor.c)
 #
 # Every side's answers are counted: resolve must answer all N, none lost.
 # Root only (unshare -m, port 53).  Prints the figures and the ratios;
 # exits 1 if a target is missed or an answer is lost.
 #
-# Environment: N (10000), RUNS (3), SERIAL (1), SK_BIN.
+# Environment: N (10000), RUNS (3), SERIAL (1), SK_BIN, SK_BENCH (the
+# floor's binary; built in O, /tmp/sockkit-bench, when not given).
 set -euo pipefail
 
 N=${N:-10000}
@@ -35,6 +38,12 @@ for c in dnsmasq getent adnshost unshare; do
 		{ echo "resolve.sh: skipped (needs $c; make deps)"; exit 0; }
 done
 [ -x "$R" ] || { echo "resolve.sh: $R missing (make)" >&2; exit 1; }
+if [ -z "${SK_BENCH:-}" ]; then
+	O=${O:-/tmp/sockkit-bench}
+	make -s -C "$root" O="$O" "$O/bench/bin/resolve_floor" >/dev/null 2>&1 &&
+		SK_BENCH=$(cd "$root" && cd "$O/bench/bin" && pwd)
+fi
+F=${SK_BENCH:-/nonexistent}/resolve_floor
 
 tmp=$(mktemp -d)
 dpid=
@@ -49,18 +58,32 @@ awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++)
 	>"$tmp/zone"
 awk '{ print $2 }' "$tmp/zone" >"$tmp/names"
 
-# an address nothing else listens on
-for _ in $(seq 1 20); do
-	DNS=127.0.53.$((2 + RANDOM % 250))
-	ss -Hlun "src $DNS:53" | grep -q . || break
-done
-dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
-	--listen-address="$DNS" --port=53 --pid-file= --user=root \
-	--local=/test/ --addn-hosts="$tmp/zone" 2>"$tmp/dnsmasq.err" &
-dpid=$!
-for _ in $(seq 1 100); do
-	ss -Hlun "src $DNS:53" | grep -q . && break
-	sleep 0.05
+# An address nothing else listens on.  Another bench (or a test) may
+# pick the same one at the same moment: only a listener that is this
+# dnsmasq (ss -p) will do, else another try on another address.
+start_dnsmasq() {
+	for _ in $(seq 1 20); do
+		DNS=127.0.53.$((2 + RANDOM % 250))
+		ss -Hlun "src $DNS:53" | grep -q . || break
+	done
+	dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+		--listen-address="$DNS" --port=53 --pid-file= --user=root \
+		--local=/test/ --addn-hosts="$tmp/zone" 2>"$tmp/dnsmasq.err" &
+	dpid=$!
+	for _ in $(seq 1 100); do
+		kill -0 "$dpid" 2>/dev/null || break
+		ss -Hlunp "src $DNS:53" | grep -q "pid=$dpid," && return 0
+		sleep 0.05
+	done
+	kill "$dpid" 2>/dev/null || true
+	wait "$dpid" 2>/dev/null || true
+	dpid=
+	return 1
+}
+RANDOM=$$
+for try in 1 2 3 4 5; do
+	start_dnsmasq && break
+	[ "$try" -lt 5 ] || { echo "resolve.sh: dnsmasq did not start: $(cat "$tmp/dnsmasq.err")" >&2; exit 1; }
 done
 printf 'nameserver %s\noptions timeout:2 attempts:3\n' "$DNS" >"$tmp/resolv.conf"
 printf 'hosts: files dns\n' >"$tmp/nsswitch.conf"
@@ -94,6 +117,7 @@ keep() {
 answered() {
 	case $1 in
 	nss | dns) grep -c ' ok ' "$tmp/$1.out" || true ;;
+	floor) awk '$1 == "answered" { print $2 }' "$tmp/floor.out" ;;
 	getent) awk '{ print $3 }' "$tmp/getent.out" | grep -c . || true ;;
 	adns) awk '$3 == "ok" { n++ } END { print n + 0 }' "$tmp/adns.out" ;;
 	esac
@@ -102,13 +126,15 @@ answered() {
 lost=0
 for run in $(seq 1 "$RUNS"); do
 	order="nss getent dns adns"
-	[ $((run % 2)) -eq 0 ] && order="adns dns getent nss"
+	[ -x "$F" ] && order="floor $order"
+	[ $((run % 2)) -eq 0 ] && order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for side in $order; do
 		case $side in
 		nss) t=$(ms nss "$R" -f "$tmp/names") ;;
 		getent) t=$(ms getent sh -c 'xargs -n 5000 getent ahosts <"$0"' "$tmp/names") ;;
 		dns) t=$(ms dns "$R" --dns A -f "$tmp/names") ;;
 		adns) t=$(ms adns sh -c 'adnshost -a -f -t a <"$0"' "$tmp/names") ;;
+		floor) t=$(ms floor "$F" -s 64 "$tmp/names") ;;
 		esac
 		keep "$side" "$t"
 		a=$(answered "$side")
@@ -133,6 +159,11 @@ printf '  %-32s %7d  answered %d\n' "xargs -n 5000 getent ahosts" "${best[getent
 printf '  %-32s %7d  answered %d\n' "resolve --dns A -f" "${best[dns]}" "$ans_dns"
 printf '  %-32s %7d  answered %d\n' "adnshost -a -f -t a" "${best[adns]}" "$ans_adns"
 [ -n "$serial" ] && printf '  %-32s %7d  (one run)\n' "xargs -n 1 getent ahosts" "$serial"
+if [ -n "${best[floor]:-}" ]; then
+	printf '  %-32s %7d  answered %d\n' "getaddrinfo floor (64 threads)" "${best[floor]}" "$ans_floor"
+	awk -v n="${best[nss]}" -v f="${best[floor]}" -v g="${best[getent]}" 'BEGIN {
+		printf "  resolve -f / floor                   = %5.2f (getent batch / floor = %.1fx)\n", n / (f ? f : 1), g / (f ? f : 1) }'
+fi
 awk -v n="${best[nss]}" -v g="${best[getent]}" -v d="${best[dns]}" \
     -v a="${best[adns]}" -v s="${serial:-0}" -v lost="$lost" 'BEGIN {
 	n = n ? n : 1; d = d ? d : 1

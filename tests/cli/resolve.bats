@@ -295,6 +295,50 @@ resolve_addrs() {
 	[ $((t1 - t0)) -lt 4000 ]
 }
 
+# A DNS server that answers every query NXDOMAIN and prints the client
+# port of each, one a line.
+start_recorder() {
+	REC=127.0.53.$((2 + RANDOM % 250))
+	[ "$REC" = "${DNS:-}" ] && REC=127.0.53.1
+	sk_server_start rec /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+while True:
+    q, peer = s.recvfrom(4096)
+    if len(q) < 12:
+        continue
+    print(peer[1], flush=True)
+    # QR, RD and RA set, RCODE 3: the question echoed, no records
+    s.sendto(q[:2] + bytes([0x81, 0x83]) + q[4:6] + bytes(6) + q[12:], peer)
+' "$REC"
+	local i
+	for i in $(seq 1 50); do
+		ss -Hlun "src $REC:53" | grep -q . && break
+		sleep 0.05
+	done
+	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$REC" \
+		>"$BATS_TEST_TMPDIR/resolv.conf"
+}
+
+@test "resolve -f: a worker keeps its resolver socket for 32 lookups, then a new one" {
+	start_dns
+	start_recorder
+	for i in $(seq 1 100); do echo "nx$i.test"; done >"$BATS_TEST_TMPDIR/names"
+	run in_ns "$R" -c 1 -f "$BATS_TEST_TMPDIR/names"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 100 ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c ' not-found ')" -eq 100 ]
+	# one worker: lookups 1-32, 33-64, 65-96 and 97-100 on four sockets
+	# (fewer ports if the kernel happened to give one twice)
+	queries=$(wc -l <"$BATS_TEST_TMPDIR/rec.out")
+	ports=$(sort -u "$BATS_TEST_TMPDIR/rec.out" | wc -l)
+	echo "queries $queries ports $ports"
+	[ "$queries" -ge 200 ]
+	[ "$ports" -ge 2 ]
+	[ "$ports" -le 4 ]
+}
+
 @test "resolve --help prints the synopsis to stdout and exits 0" {
 	run --separate-stderr "$R" --help
 	[ "$status" -eq 0 ]

@@ -6,13 +6,15 @@
  * as timed out and a new worker started in its place.  A thread per
  * lookup (what sk_addr_resolve does under a deadline) would cost a
  * thread creation and a fresh resolver state for every name.  Every
- * query line gets exactly one result line, as it completes or, with
- * --ordered, in input order.
+ * query line gets exactly one result line, as it completes (flushed
+ * within RS_FLUSH_MS) or, with --ordered, in input order.  Each worker
+ * keeps its resolver socket for a few lookups (keep_socket).
  */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <signal.h>
 #include <time.h>
 #include <stdio.h>
@@ -78,6 +80,21 @@ struct job {
 
 struct pool;
 
+/* A result rendered into memory. */
+struct text {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+/* Output is written as lookups complete but flushed at most every
+ * RS_FLUSH_MS (a line waits no longer than that): a write(2) per line,
+ * made under the pool's lock, cost more than the lookup's own work. */
+#define RS_FLUSH_MS 50
+
+/* Lookups a worker makes on one resolver socket (see keep_socket). */
+#define RS_SOCK_REUSE 32
+
 /* A worker thread.  One that overstays -w is abandoned: its job is
  * reported as timed out, a new worker takes its place, and it throws
  * its late answer away and ends when getaddrinfo lets it go. */
@@ -87,6 +104,8 @@ struct worker {
 	size_t job;		/* current job while busy */
 	int64_t deadline;	/* when the current job times out */
 	int busy, abandoned;
+	unsigned nlookup;	/* lookups made, for RS_SOCK_REUSE */
+	struct text txt;	/* the answer rendered, outside the lock */
 	struct rs_result r;	/* the worker's own answer buffer */
 };
 
@@ -100,9 +119,12 @@ struct pool {
 	size_t njob, next, next_out, ndone;
 	int worst;
 	int failed;		/* errno of an output failure */
+	int dirty;		/* stdout holds lines not flushed */
+	int64_t flushed;	/* when stdout was last flushed */
 	struct rs_result tmo;	/* a timeout result being reported */
+	struct text tmotxt;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;	/* a job done or a worker gone */
+	pthread_cond_t cv;	/* all done, a worker gone, lines waiting */
 	struct worker **w;	/* every worker started */
 	size_t nw, capw;
 	int live;		/* workers running and not abandoned */
@@ -113,37 +135,84 @@ struct pool {
  * then kept, reachable from here, until the process exits. */
 static struct pool *kept;
 
-/* Job i is answered with r: print it now or, with --ordered, keep its
- * rendered line (not the bulky result) until those before it are out.
- * Called with p->mu held. */
-static void
-complete(struct pool *p, size_t i, const struct rs_result *r)
+/* Render r into t (its stream opened on first use, rewound after).
+ * Returns the text's length, or -1 (errno). */
+static long
+render(struct text *t, const struct rs_result *r, const struct rs_opts *o)
 {
-	FILE *f;
-	int x;
+	long n;
+
+	if (t->f == NULL && (t->f = open_memstream(&t->buf, &t->len)) == NULL)
+		return -1;
+	rewind(t->f);
+	rs_render(t->f, r, o);
+	if (fflush(t->f) != 0 || (n = ftell(t->f)) < 0)
+		return -1;
+	return n;
+}
+
+static void
+text_free(struct text *t)
+{
+	if (t->f != NULL)
+		fclose(t->f);
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Flush stdout if it holds lines and RS_FLUSH_MS has passed since the
+ * last flush (or force).  p->mu held. */
+static void
+flush_out(struct pool *p, int64_t now, int force)
+{
+	if (!p->dirty || (!force && now < p->flushed + RS_FLUSH_MS))
+		return;
+	fflush(stdout);		/* as before: a write error is not the batch's */
+	p->dirty = 0;
+	p->flushed = now;
+}
+
+/* Job i is answered with r, rendered as text (len bytes, or len -1 if
+ * it could not be): print it now or, with --ordered, keep the line (not
+ * the bulky result) until those before it are out.  Called with p->mu
+ * held. */
+static void
+complete(struct pool *p, size_t i, const struct rs_result *r,
+    const char *text, long len)
+{
+	int was = p->dirty, x;
 
 	if ((x = rs_exitcode(r)) > p->worst)
 		p->worst = x;
 	p->done[i] = 1;
 	p->ndone++;
-	if (!p->o->ordered) {
-		rs_render(stdout, r, p->o);
-	} else if ((f = open_memstream(&p->out[i], &p->outlen[i])) == NULL) {
+	if (len < 0) {
+		p->failed = errno;
+	} else if (!p->o->ordered) {
+		fwrite(text, 1, len, stdout);
+		p->dirty = 1;
+	} else if ((p->out[i] = malloc(len ? len : 1)) == NULL) {
 		p->failed = errno;
 	} else {
-		rs_render(f, r, p->o);
-		if (fclose(f) != 0)
-			p->failed = errno;
-		while (p->next_out < p->njob && p->done[p->next_out]) {
-			if (p->out[p->next_out] != NULL)
-				fwrite(p->out[p->next_out], 1,
-				    p->outlen[p->next_out], stdout);
-			free(p->out[p->next_out]);
-			p->out[p->next_out++] = NULL;
-		}
+		memcpy(p->out[i], text, len);
+		p->outlen[i] = len;
 	}
-	fflush(stdout);
-	pthread_cond_signal(&p->cv);
+	while (p->o->ordered && p->next_out < p->njob &&
+	    p->done[p->next_out]) {
+		if (p->out[p->next_out] != NULL) {
+			fwrite(p->out[p->next_out], 1,
+			    p->outlen[p->next_out], stdout);
+			p->dirty = 1;
+		}
+		free(p->out[p->next_out]);
+		p->out[p->next_out++] = NULL;
+	}
+	flush_out(p, sk_now_ms(), 0);
+	/* The supervisor sleeps until a deadline, the end or a flush due:
+	 * wake it when the end comes or lines start waiting, not for every
+	 * answer (a wake-up per answer was a tenth of the batch's time). */
+	if (p->ndone == p->njob || (p->dirty && !was))
+		pthread_cond_signal(&p->cv);
 }
 
 static void
@@ -162,13 +231,40 @@ run_job(struct pool *p, size_t i, struct rs_result *r)
 	}
 }
 
+/*
+ * Keep glibc's UDP socket to the name server open from one lookup to
+ * the next (RES_STAYOPEN in this thread's resolver state): otherwise
+ * every getaddrinfo makes and closes one (socket, setsockopt, connect,
+ * close), which was a fifth of the system calls of a lookup.  The
+ * queries and the answers are the same; the answers are still matched
+ * by ID and question.  What is given up is a fresh source port for
+ * every lookup, so the socket is renewed every RS_SOCK_REUSE lookups
+ * (the last one runs without the flag, and glibc closes the socket
+ * after it).  A reloaded resolv.conf resets the options: the flag is
+ * set again before each lookup.  Called in the worker thread.
+ */
+static void
+keep_socket(struct worker *me, int ok)
+{
+	if (!ok)
+		return;
+	if (++me->nlookup % RS_SOCK_REUSE == 0)
+		_res.options &= ~RES_STAYOPEN;
+	else
+		_res.options |= RES_STAYOPEN;
+}
+
 static void *
 worker(void *arg)
 {
 	struct worker *me = arg;
 	struct pool *p = me->p;
 	size_t i;
+	long len;
+	int ok;
 
+	/* this thread's resolver state, set up to take RES_STAYOPEN */
+	ok = res_init() == 0;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		if (me->abandoned)
@@ -183,12 +279,14 @@ worker(void *arg)
 		me->busy = 1;
 		me->deadline = sk_deadline_in(p->o->timeout_ms);
 		pthread_mutex_unlock(&p->mu);
+		keep_socket(me, ok);
 		run_job(p, i, &me->r);
+		len = render(&me->txt, &me->r, p->o);
 		pthread_mutex_lock(&p->mu);
 		me->busy = 0;
 		if (me->abandoned)
 			break;		/* reported as a timeout already */
-		complete(p, i, &me->r);
+		complete(p, i, &me->r, me->txt.buf, len);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -249,7 +347,7 @@ abandon(struct pool *p, struct worker *w)
 	sk_err_kset(&r->err, SK_ERR_TIMEOUT, ETIMEDOUT,
 	    "%s: timed out after %lld ms", r->query,
 	    (long long)p->o->timeout_ms);
-	complete(p, w->job, r);
+	complete(p, w->job, r, p->tmotxt.buf, render(&p->tmotxt, r, p->o));
 	if (p->next < p->njob)
 		spawn(p);	/* on failure the others carry on */
 }
@@ -286,6 +384,10 @@ supervise(struct pool *p)
 			rc = -1;
 			break;
 		}
+		/* lines waiting: out within RS_FLUSH_MS */
+		flush_out(p, now, 0);
+		if (p->dirty && p->flushed + RS_FLUSH_MS < first)
+			first = p->flushed + RS_FLUSH_MS;
 		if (first == SK_NEVER) {
 			pthread_cond_wait(&p->cv, &p->mu);
 		} else {
@@ -294,6 +396,7 @@ supervise(struct pool *p)
 			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 		}
 	}
+	flush_out(p, sk_now_ms(), 1);
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
@@ -442,8 +545,10 @@ end:
 	}
 	for (k = 0; k < p->nw; k++) {
 		pthread_join(p->w[k]->tid, NULL);
+		text_free(&p->w[k]->txt);
 		free(p->w[k]);
 	}
+	text_free(&p->tmotxt);
 	free(p->w);
 	for (k = 0; k < p->njob; k++) {
 		free(p->job[k].line);
