@@ -515,7 +515,7 @@ cmp_rows(const void *x, const void *y, void *arg)
 
 	/* Ties fall back to netns, local, peer: a steady order. */
 	if ((c = cmp_col(a, b, k->col)) == 0 &&
-	    (c = strcmp(a->netns, b->netns)) == 0 &&
+	    (a->netns == b->netns || (c = strcmp(a->netns, b->netns)) == 0) &&
 	    (c = cmp_end(a, b, 0)) == 0 &&
 	    (c = cmp_end(a, b, 1)) == 0)
 		c = CMP(a->cookie, b->cookie);
