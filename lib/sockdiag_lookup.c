@@ -11,6 +11,12 @@
  * drops a reply that does not fit in our receive buffer instead of
  * waiting, and a lost reply would leave us waiting; the receive timeout
  * turns that case into an error rather than a hang.
+ *
+ * A listener in an SO_REUSEPORT group cannot be told apart by its
+ * addresses: the kernel's lookup finds one of the group, and the others
+ * come back as a cookie mismatch.  Those are looked for afterwards in
+ * one dump of the listening table only, which the kernel walks without
+ * the established one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -85,6 +91,10 @@ put_exact(char *buf, const struct sk_sockid *id, unsigned ext, uint32_t seq)
 }
 
 struct batch {
+	const struct sk_sockid *all;	/* every id asked for */
+	size_t *again;		/* listeners to find by dump: indexes in all */
+	size_t nagain;
+	size_t base;		/* this batch's first id in all */
 	const struct sk_sockid *ids;
 	uint32_t seq0;		/* the first request's sequence number */
 	size_t n, got;		/* requests sent, replies read */
@@ -111,6 +121,15 @@ reply(struct batch *b, const struct nlmsghdr *nlh)
 			return sk_err_kset(b->e, SK_ERR_SYSTEM, EBADMSG,
 			    "sock_diag lookup: short error message");
 		err = mnl_nlmsg_get_payload(nlh);
+		/* Maybe a listener of a reuseport group other than the
+		 * one the lookup found (the kernel says ENOENT for a
+		 * cookie mismatch there). */
+		if ((err->error == -ESTALE || err->error == -ENOENT) &&
+		    b->ids[i].proto == SK_SD_TCP &&
+		    b->ids[i].dport == 0 && b->ids[i].cookie != 0) {
+			b->again[b->nagain++] = b->base + i;
+			return 0;
+		}
 		/* Gone, or its address taken by another socket since. */
 		if (err->error == 0 || err->error == -ENOENT ||
 		    err->error == -ESTALE)
@@ -159,6 +178,18 @@ one_batch(struct mnl_socket *nl, struct batch *b, unsigned ext)
 	return 0;
 }
 
+static int
+on_listener(const struct sk_sock *s, void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	for (i = 0; i < b->nagain; i++)
+		if (b->all[b->again[i]].cookie == s->cookie)
+			return b->stopped = b->cb(s, b->arg) != 0;
+	return 0;
+}
+
 int
 sk_sockdiag_lookup(const struct sk_sockid *ids, size_t n, unsigned ext,
     sk_sock_cb cb, void *arg, struct sk_err *e)
@@ -176,10 +207,14 @@ sk_sockdiag_lookup(const struct sk_sockid *ids, size_t n, unsigned ext,
 			    "a TCP or UDP socket of AF_INET or AF_INET6");
 	if (n == 0)
 		return 0;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->again = calloc(n, sizeof(*b->again))) == NULL) {
+		free(b);
 		return sk_err_sys(e, "sock_diag lookup");
+	}
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	if (nl == NULL) {
+		free(b->again);
 		free(b);
 		return sk_err_sys(e, "netlink sock_diag socket");
 	}
@@ -196,16 +231,26 @@ sk_sockdiag_lookup(const struct sk_sockid *ids, size_t n, unsigned ext,
 	b->cb = cb;
 	b->arg = arg;
 	b->e = e;
+	b->all = ids;
 	for (i = 0; i < n && !b->stopped; i += b->n) {
+		b->base = i;
 		b->ids = ids + i;
 		b->n = n - i < BATCH ? n - i : BATCH;
 		b->seq0 = 1 + (uint32_t)i;
 		if (one_batch(nl, b, ext) < 0)
 			goto end;
 	}
+	if (b->nagain > 0 && !b->stopped) {
+		struct sk_sockdiag_req req = { .protos = SK_SD_TCP,
+		    .states = SK_SS_BIT(SK_SS_LISTEN), .ext = ext };
+
+		if (sk_sockdiag_dump(&req, on_listener, b, e) < 0)
+			goto end;
+	}
 	rc = 0;
 end:
 	mnl_socket_close(nl);
+	free(b->again);
 	free(b);
 	return rc;
 }

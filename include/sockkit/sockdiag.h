@@ -185,11 +185,14 @@ void sk_sockid_of(const struct sk_sock *s, struct sk_sockid *id);
 /*
  * Ask for n sockets by exact id (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP,
  * a few dozen requests per send), with the extended information ext,
- * and call cb once for each one still there, in the order of ids.  The
- * kernel finds each in its hash tables, so this costs per socket asked
- * for, not per socket in the table: the way to get tcp_info for a few
- * sockets of a big table.  A socket that is gone, or whose address now
- * belongs to another socket (cookie mismatch), is skipped.  Returns 0,
+ * and call cb once for each one still there, in the order of ids but
+ * for listeners of an SO_REUSEPORT group, which the kernel cannot look
+ * up one by one: those come last, from a dump of the listening table
+ * alone.  The kernel finds each in its hash tables, so this costs per
+ * socket asked for, not per socket in the table: the way to get
+ * tcp_info for a few sockets of a big table.  A socket that is gone, or
+ * whose address now belongs to another socket (cookie mismatch), is
+ * skipped.  Returns 0,
  * or -1 with e filled: EINVAL for an id of another protocol or family,
  * errno values of the netlink socket, EBADMSG for a malformed reply.
  */

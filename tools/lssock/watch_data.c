@@ -343,15 +343,16 @@ struct fill {
 	int nomem;
 };
 
-/* Replies come in the order asked, less the sockets gone since. */
+/* Replies come in the order asked, less the sockets gone since (and
+ * reuseport listeners, which come last): look from the last one on. */
 static int
 on_info(const struct sk_sock *s, void *arg)
 {
 	struct fill *f = arg;
-	size_t i;
+	size_t k, i;
 
-	for (i = f->next; i < f->n; i++) {
-		struct ls_wrow *r = f->rows[i];
+	for (k = 0; k < f->n; k++) {
+		struct ls_wrow *r = f->rows[i = (f->next + k) % f->n];
 
 		if (r->cookie != s->cookie)
 			continue;
