@@ -106,8 +106,12 @@ compare() {
 # CPU of one refresh (dump, rates, sort, drawing) as its status line
 # reports it (the screen's thread: "refresh #N M ms cpu"), and the whole
 # process's CPU per refresh, the owner walks of its other thread
-# included.  The ratio is against the 200 ms budget.
+# included.  The ratio is against the 200 ms budget.  Run as sorted by
+# default (Recv-Q: tcp_info looked up for the rows shown only), then
+# with KEYS typed first ("> > > >": sorted by Send/s, every socket's
+# tcp_info in the dump).
 watch_bench() {
+	local label=$1 keys=$2
 	local secs=${WATCH_SECS:-12} ts=$tmp/tmux pid n0 n1 c0 c1 line best=1e9 worst=0 ms k
 	if ! command -v tmux >/dev/null; then
 		echo "--watch: needs tmux; skipped"
@@ -116,6 +120,11 @@ watch_bench() {
 	tmux -S "$ts" new-session -d -x 200 -y 50 "exec $L -N $ns --watch 1"
 	pid=$(tmux -S "$ts" list-panes -F '#{pane_pid}')
 	sleep 3	# the first table and owner walk are start-up, not refresh
+	for k in $keys; do
+		tmux -S "$ts" send-keys "$k"
+		sleep 0.2
+	done
+	[ -z "$keys" ] || sleep 2	# the refresh the key made is not measured
 	status() { tmux -S "$ts" capture-pane -p | grep -o 'refresh #[0-9]* [0-9]* ms cpu' | tail -n 1; }
 	line=$(status)
 	n0=$(echo "$line" | awk '{ sub("#", "", $2); print $2 }')
@@ -133,17 +142,23 @@ watch_bench() {
 	tmux -S "$ts" send-keys q
 	sleep 0.5
 	tmux -S "$ts" kill-server 2>/dev/null || true
-	awk -v b="$best" -v w="$worst" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
+	awk -v l="$label" -v b="$best" -v w="$worst" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
 	    -v hz="$(getconf CLK_TCK)" 'BEGIN {
-		printf "lssock --watch refresh CPU          best %.0f ms, worst %.0f ms  ratio %.2f (target <= 1 of 200 ms)\n",
-		    b, w, w / 200
+		printf "lssock --watch refresh CPU, %-9s best %.0f ms, worst %.0f ms  ratio %.2f (target <= 1 of 200 ms)\n",
+		    l, b, w, w / 200
 		if (n > 0)
 			printf "lssock --watch process CPU/refresh   %.0f ms over %d refreshes (owner walks included)\n",
 			    c * 1000 / hz / n, n }'
 }
 
+watch_benches() {
+	echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+	watch_bench "Recv-Q" ""
+	watch_bench "Send/s" "> > > >"
+}
+
 if [ "${ONLY:-}" = watch ]; then
-	watch_bench
+	watch_benches
 	exit 0
 fi
 
@@ -184,4 +199,4 @@ else
 	echo "owners: default path and /proc walk DIFFER"
 	exit 1
 fi
-watch_bench
+watch_benches

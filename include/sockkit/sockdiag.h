@@ -167,6 +167,39 @@ int sk_sockdiag_dump(const struct sk_sockdiag_req *req, sk_sock_cb cb,
     void *arg, struct sk_err *e);
 
 /*
+ * An inet socket as a dump reported it: what the kernel needs to find
+ * it again by exact lookup (sk_sockid_of() fills one from a dump's
+ * struct sk_sock).
+ */
+struct sk_sockid {
+	unsigned proto;		/* SK_SD_TCP or SK_SD_UDP */
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char src[16], dst[16];
+	uint16_t sport, dport;	/* host order */
+	uint32_t ifindex;
+	uint64_t cookie;	/* 0: any socket with these addresses */
+};
+
+void sk_sockid_of(const struct sk_sock *s, struct sk_sockid *id);
+
+/*
+ * Ask for n sockets by exact id (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP,
+ * a few dozen requests per send), with the extended information ext,
+ * and call cb once for each one still there, in the order of ids but
+ * for listeners of an SO_REUSEPORT group, which the kernel cannot look
+ * up one by one: those come last, from a dump of the listening table
+ * alone.  The kernel finds each in its hash tables, so this costs per
+ * socket asked for, not per socket in the table: the way to get
+ * tcp_info for a few sockets of a big table.  A socket that is gone, or
+ * whose address now belongs to another socket (cookie mismatch), is
+ * skipped.  Returns 0,
+ * or -1 with e filled: EINVAL for an id of another protocol or family,
+ * errno values of the netlink socket, EBADMSG for a malformed reply.
+ */
+int sk_sockdiag_lookup(const struct sk_sockid *ids, size_t n, unsigned ext,
+    sk_sock_cb cb, void *arg, struct sk_err *e);
+
+/*
  * The same from /proc/net/{tcp,tcp6,udp,udp6,raw,raw6,unix} under
  * req->procroot.  No extended information beyond uid, inode and timers;
  * cookie is 0.  Missing files (no IPv6) are skipped; a malformed line is

@@ -652,19 +652,93 @@ watch_ended() {
 	watch_start -tln "sport = :$LO or sport = :$HI"
 	wait_screen "127.0.0.1:$HI "
 	wait_screen "127.0.0.1:$LO "
-	# By Send/s, both 0: ties go by local address.
-	[ "$(row_order)" = "LO HI" ]
-	for _ in $(seq 1 12); do
-		screen | grep -q "sort: Recv-Q" && break
-		tmux -S "$TMUX_SOCK" send-keys '<'
-		sleep 0.1
-	done
+	# By Recv-Q, the default: largest queue first.
 	wait_screen "sort: Recv-Q"
-	# Largest queue first.
 	[ "$(row_order)" = "HI LO" ]
 	tmux -S "$TMUX_SOCK" send-keys r
 	wait_screen "sort: Recv-Q (reversed)"
 	[ "$(row_order)" = "LO HI" ]
+	# By Send/s, both 0 (reversed): ties go by local address, reversed.
+	for _ in $(seq 1 12); do
+		screen | grep -q "sort: Send/s" && break
+		tmux -S "$TMUX_SOCK" send-keys '>'
+		sleep 0.1
+	done
+	wait_screen "sort: Send/s (reversed)"
+	[ "$(row_order)" = "HI LO" ]
+}
+
+# Rows of 61 sockets whose RTT or Cwnd column is not a number, "-" when
+# none are on screen.
+unfilled() {
+	screen | awk '$1 == "tcp" { n++; if ($9 !~ /^[0-9]+\.[0-9]$/ || $11 !~ /^[0-9]+$/) { print; bad++ } }
+		END { if (!n) print "-" }'
+}
+
+# Wait (5 s at most) until every tcp row on screen has its tcp_info.
+wait_filled() {
+	for _ in $(seq 1 100); do
+		[ -z "$(unfilled)" ] && return 0
+		sleep 0.05
+	done
+	screen
+	return 1
+}
+
+@test "lssock --watch shows tcp_info for the rows on screen after scrolling and sorting" {
+	sk_require_cmd python3
+	# A listener and 30 connections to it: 61 sockets, 17 rows a screen.
+	python3 -c '
+import socket, sys, time, os
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(64)
+c = [socket.create_connection(l.getsockname()) for _ in range(30)]
+a = [l.accept()[0] for _ in range(30)]
+for s in c: s.sendall(b"x" * 1000)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % l.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)' "$BATS_TEST_TMPDIR/port" </dev/null >/dev/null 2>&1 &
+	CONNS_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$BATS_TEST_TMPDIR/port" ] && break
+		sleep 0.05
+	done
+	read -r P <"$BATS_TEST_TMPDIR/port"
+	watch_start -tan "sport = :$P or dport = :$P"
+	wait_screen "61 sockets"
+	# Sorted by Recv-Q, no tcp_info in the dump: the rows shown have
+	# theirs all the same.
+	wait_filled
+	first=$(screen | awk '$1 == "tcp" { print $5, $6; exit }')
+	tmux -S "$TMUX_SOCK" send-keys NPage NPage
+	for _ in $(seq 1 100); do
+		[ "$(screen | awk '$1 == "tcp" { print $5, $6; exit }')" != "$first" ] && break
+		sleep 0.05
+	done
+	[ "$(screen | awk '$1 == "tcp" { print $5, $6; exit }')" != "$first" ]
+	wait_filled
+	# By RTT every socket's tcp_info is dumped; back to Peer, only the
+	# rows shown are looked up again.
+	for _ in $(seq 1 12); do
+		screen | grep -q "sort: RTT ms" && break
+		tmux -S "$TMUX_SOCK" send-keys '>'
+		sleep 0.1
+	done
+	wait_screen "sort: RTT ms"
+	wait_filled
+	for _ in $(seq 1 12); do
+		screen | grep -q "sort: Peer" && break
+		tmux -S "$TMUX_SOCK" send-keys '<'
+		sleep 0.1
+	done
+	wait_screen "sort: Peer"
+	n=$(screen | grep -o "refresh #[0-9]*")
+	for _ in $(seq 1 100); do
+		[ "$(screen | grep -o "refresh #[0-9]*")" != "$n" ] && break
+		sleep 0.05
+	done
+	tmux -S "$TMUX_SOCK" send-keys PPage
+	sleep 0.3
+	wait_filled
 }
 
 @test "lssock --watch / narrows with a filter; a bad one is only a message" {

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockkit/err.h"
 #include "lssock/lssock.h"
 #include "lssock/watch.h"
 #include "unit.h"
@@ -139,6 +140,114 @@ START_TEST(watch_partial_sort_shows_what_a_full_sort_shows)
 }
 END_TEST
 
+/* A stand-in for sk_sockdiag_lookup(): every id asked for is written
+ * down, and answered with tcp_info whose counters are the cookie times
+ * fake_mult, except cookie 13, which is gone. */
+static uint64_t fake_asked[64];
+static size_t fake_nasked;
+static uint64_t fake_mult;
+
+static int
+fake_lookup(const struct sk_sockid *ids, size_t n, unsigned ext,
+    int (*cb)(const struct sk_sock *, void *), void *arg, struct sk_err *e)
+{
+	struct sk_sock s;
+	size_t i;
+
+	ck_assert_uint_eq(ext, SK_SD_EXT_INFO);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_lt(fake_nasked, 64);
+		fake_asked[fake_nasked++] = ids[i].cookie;
+		ck_assert_int_eq(ids[i].proto, SK_SD_TCP);
+		ck_assert_int_eq(ids[i].sport, 1000 + ids[i].cookie);
+		ck_assert_int_eq(ids[i].dport, 4301);
+		if (ids[i].cookie == 13)
+			continue;
+		tcp(&s, ids[i].cookie, ids[i].cookie * fake_mult,
+		    2 * ids[i].cookie * fake_mult);
+		s.tcpi.rtt = 1000 * (uint32_t)ids[i].cookie;
+		s.tcpi.snd_cwnd = 10;
+		if (cb(&s, arg) != 0)
+			break;
+	}
+	return 0;
+}
+
+/* A dump without tcp_info, then 30 rows, cookie 1..30, sorted by local
+ * address (= cookie, see tcp()). */
+static void
+fill_plain(struct ls_wdata *d, int64_t now_ms)
+{
+	struct sk_sock s;
+	uint64_t c;
+
+	ls_wdata_begin(d);
+	for (c = 1; c <= 30; c++) {
+		tcp(&s, c, UINT64_MAX, 0);
+		if (c == 20)
+			s.state = SK_SS_TIME_WAIT;	/* no tcp_info to ask */
+		ck_assert_int_eq(ls_wdata_add(&s, NULL, d), 0);
+	}
+	ck_assert_int_eq(ls_wdata_end(d, now_ms), 0);
+	ls_wdata_sort(d, LS_W_LOCAL, 0, SIZE_MAX);
+}
+
+/* Without tcp_info in the dump, only the rows shown are looked up, each
+ * once a refresh; they get rtt and cwnd at once, and rates when they
+ * were looked up in the refresh before too. */
+START_TEST(watch_fill_asks_for_the_rows_shown_only)
+{
+	struct ls_wdata *d = ls_wdata_new();
+	struct sk_err e;
+	size_t i;
+
+	fake_mult = 1000;
+	fill_plain(d, 1000);
+	for (i = 0; i < 30; i++)
+		ck_assert(!ls_wdata_row(d, i)->has_info);
+	fake_nasked = 0;
+	ck_assert_int_eq(ls_wdata_fill(d, 10, 25, 1000, fake_lookup, &e), 0);
+	ck_assert_uint_eq(fake_nasked, 14);	/* 11..25 less TIME-WAIT 20 */
+	for (i = 0; i < 30; i++) {
+		const struct ls_wrow *r = ls_wdata_row(d, i);
+		int shown = i >= 10 && i < 25 && r->cookie != 13 &&
+		    r->cookie != 20;
+
+		ck_assert_uint_eq(r->cookie, i + 1);
+		ck_assert_int_eq(r->has_info, shown);
+		if (shown)
+			ck_assert_uint_eq(r->rtt_us, 1000 * r->cookie);
+		ck_assert(r->tx == -1 && r->rx == -1);	/* first sight */
+	}
+	/* Drawn again (a key, a resize): nothing asked twice. */
+	fake_nasked = 0;
+	ck_assert_int_eq(ls_wdata_fill(d, 5, 25, 1000, fake_lookup, &e), 0);
+	ck_assert_uint_eq(fake_nasked, 5);		/* 6..10 */
+
+	/* The next refresh, scrolled down by 3, 2 s later, counters up by
+	 * half: rows shown both times have rates, 26..28 not yet. */
+	fake_mult = 1500;
+	fill_plain(d, 3000);
+	fake_nasked = 0;
+	ck_assert_int_eq(ls_wdata_fill(d, 13, 28, 3000, fake_lookup, &e), 0);
+	ck_assert_uint_eq(fake_nasked, 14);
+	for (i = 13; i < 28; i++) {
+		const struct ls_wrow *r = ls_wdata_row(d, i);
+
+		if (r->cookie == 13 || r->cookie == 20)
+			ck_assert(r->tx == -1 && !r->has_info);
+		else if (r->cookie > 25)
+			ck_assert(r->tx == -1 && r->rx == -1 && r->has_info);
+		else {
+			/* 500 * cookie bytes in 2 s */
+			ck_assert(r->tx == 250.0 * (double)r->cookie);
+			ck_assert(r->rx == 500.0 * (double)r->cookie);
+		}
+	}
+	ls_wdata_free(d);
+}
+END_TEST
+
 Suite *
 lssock_watch_suite(void)
 {
@@ -146,6 +255,7 @@ lssock_watch_suite(void)
 	TCase *tc = tcase_create("watch");
 
 	tcase_add_test(tc, watch_rates_come_from_counter_deltas_of_the_same_socket);
+	tcase_add_test(tc, watch_fill_asks_for_the_rows_shown_only);
 	tcase_add_loop_test(tc, watch_partial_sort_shows_what_a_full_sort_shows,
 	    0, 2 * LS_W_NCOLS);
 	suite_add_tcase(s, tc);

@@ -389,6 +389,134 @@ START_TEST(bytecode_lets_the_kernel_drop_other_ports)
 }
 END_TEST
 
+/* Exact lookups: the sockets asked for come back in the order asked,
+ * with tcp_info when asked for it; one whose cookie no longer matches
+ * and one that does not exist are skipped. */
+static in_port_t
+port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return a.sin_port;
+}
+
+struct found {
+	struct sk_sockid ids[4];
+	int nids;
+	uint64_t cookies[4];
+	int states[4], info[4], n;
+};
+
+static int
+collect_ids(const struct sk_sock *s, void *arg)
+{
+	struct found *f = arg;
+
+	if (f->nids < 4)
+		sk_sockid_of(s, &f->ids[f->nids++]);
+	return 0;
+}
+
+static int
+record_found(const struct sk_sock *s, void *arg)
+{
+	struct found *f = arg;
+
+	ck_assert_int_lt(f->n, 4);
+	f->cookies[f->n] = s->cookie;
+	f->states[f->n] = s->state;
+	f->info[f->n++] = s->tcpi_len > 0;
+	return 0;
+}
+
+START_TEST(lookup_finds_sockets_by_exact_id)
+{
+	struct sk_sockdiag_req req = { .protos = SK_SD_TCP, .family = AF_INET,
+	    .states = SK_SS_BIT(SK_SS_LISTEN) | SK_SS_BIT(SK_SS_ESTABLISHED) };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sk_sockid ids[4], bad;
+	struct found f;
+	struct sk_err e;
+	int port, lfd = ut_listener(AF_INET, &port), cfd, afd;
+
+	ck_assert_int_ge(lfd, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	afd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(afd, 0);
+	memset(&f, 0, sizeof(f));
+	if (sk_sockdiag_dump(&req, collect_ids, &f, &e) < 0)
+		ck_abort_msg("dump: %s", e.msg);
+	ck_assert_int_eq(f.nids, 3);	/* a namespace of the test's own */
+	/* The listening table is dumped first: then two connected. */
+	ck_assert(f.ids[0].dport == 0 && f.ids[1].dport != 0 &&
+	    f.ids[2].dport != 0);
+	ids[0] = f.ids[2];
+	ids[1] = f.ids[1];
+	ids[1].cookie ^= 0x10000;	/* another socket's now */
+	ids[2] = f.ids[0];
+	ids[3] = f.ids[2];
+	ids[3].sport ^= 1;		/* nobody's */
+	f.n = 0;
+	if (sk_sockdiag_lookup(ids, 4, SK_SD_EXT_INFO, record_found, &f, &e) < 0)
+		ck_abort_msg("lookup: %s", e.msg);
+	ck_assert_int_eq(f.n, 2);
+	ck_assert(f.cookies[0] == f.ids[2].cookie && f.info[0]);
+	ck_assert(f.cookies[1] == f.ids[0].cookie && f.info[1]);
+	ck_assert_int_eq(f.states[0], SK_SS_ESTABLISHED);
+	ck_assert_int_eq(f.states[1], SK_SS_LISTEN);
+	/* Without extensions asked for, no tcp_info. */
+	f.n = 0;
+	ck_assert_int_eq(sk_sockdiag_lookup(ids, 1, 0, record_found, &f, &e), 0);
+	ck_assert(f.n == 1 && !f.info[0]);
+	/* Listeners of one SO_REUSEPORT group share their addresses; each
+	 * is found all the same. */
+	{
+		int one = 1, rp[2], k;
+		struct sockaddr_in la = sa;
+		socklen_t len = sizeof(la);
+
+		for (k = 0; k < 2; k++) {
+			rp[k] = socket(AF_INET, SOCK_STREAM, 0);
+			ck_assert_int_eq(setsockopt(rp[k], SOL_SOCKET,
+			    SO_REUSEPORT, &one, sizeof(one)), 0);
+			if (k == 1)
+				la.sin_port = port_of(rp[0]);
+			else
+				la.sin_port = 0;
+			ck_assert_int_eq(bind(rp[k], (struct sockaddr *)&la,
+			    len), 0);
+			ck_assert_int_eq(listen(rp[k], 4), 0);
+		}
+		req.states = SK_SS_BIT(SK_SS_LISTEN);
+		memset(&f, 0, sizeof(f));
+		if (sk_sockdiag_dump(&req, collect_ids, &f, &e) < 0)
+			ck_abort_msg("dump: %s", e.msg);
+		ck_assert_int_eq(f.nids, 3);
+		f.n = 0;
+		if (sk_sockdiag_lookup(f.ids, 3, SK_SD_EXT_INFO, record_found,
+		    &f, &e) < 0)
+			ck_abort_msg("lookup: %s", e.msg);
+		ck_assert_int_eq(f.n, 3);
+		for (k = 0; k < 3; k++)
+			ck_assert(f.info[k] && f.states[k] == SK_SS_LISTEN);
+		close(rp[0]);
+		close(rp[1]);
+	}
+	bad = ids[0];
+	bad.family = AF_UNIX;
+	ck_assert_int_eq(sk_sockdiag_lookup(&bad, 1, 0, record_found, &f, &e), -1);
+	ck_assert_int_eq(e.code, EINVAL);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(bytecode_rejects_jumps_past_the_end_and_overflow)
 {
 	struct sk_sockdiag_bc bc;
@@ -424,6 +552,7 @@ sockdiag_suite(void)
 	tcase_add_test(tc, dump_finds_own_loopback_listener);
 	tcase_add_test(tc, bytecode_lets_the_kernel_drop_other_ports);
 	tcase_add_test(tc, bytecode_rejects_jumps_past_the_end_and_overflow);
+	tcase_add_test(tc, lookup_finds_sockets_by_exact_id);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tp, proc_setup, proc_teardown);
 	tcase_add_test(tp, procnet_reads_tables_like_netlink);

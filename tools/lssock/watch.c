@@ -29,6 +29,7 @@
 #include "sockkit/err.h"
 #include "sockkit/loop.h"
 #include "sockkit/procmap.h"
+#include "sockkit/sockdiag.h"
 #include "lssock/lssock.h"
 #include "lssock/watch.h"
 
@@ -254,6 +255,20 @@ resort(struct watch *w)
 	    (size_t)w->top + 2 * (size_t)page);
 }
 
+/* tcp_info for the rows about to be shown, unless the dump brought it;
+ * a failed lookup is a status-line message, the table goes on. */
+static void
+fill(struct watch *w, size_t from, size_t to)
+{
+	struct sk_err e;
+
+	sk_err_clear(&e);
+	if (ls_wdata_fill(w->data, from, to, sk_now_ms(), sk_sockdiag_lookup,
+	    &e) < 0)
+		snprintf(w->status, sizeof(w->status), "tcp_info: %.200s",
+		    e.msg);
+}
+
 static void
 draw(struct watch *w)
 {
@@ -269,6 +284,7 @@ draw(struct watch *w)
 	if ((size_t)w->top + (size_t)rows > ls_wdata_sorted(w->data) &&
 	    ls_wdata_sorted(w->data) < n)
 		resort(w);	/* scrolled past the rows in order */
+	fill(w, (size_t)w->top, (size_t)w->top + (size_t)(rows > 0 ? rows : 0));
 	snprintf(t, sizeof(t), "%g", w->interval / 1000.0);
 	snprintf(line, sizeof(line), "lssock --watch  every %ss  %zu socket%s"
 	    "  sort: %s%s%s%.200s%s", t, n, n == 1 ? "" : "s",
@@ -359,8 +375,12 @@ static int
 refresh_data(struct watch *w, struct sk_err *e)
 {
 	double t0 = cpu_now_ms();
+	/* Every socket's tcp_info only when the sort needs it; otherwise
+	 * draw() asks for the rows it shows.  --all-netns reads it all:
+	 * a lookup would have to enter each row's namespace. */
+	int full = ls_wdata_col_needs_info(w->sort_col) || w->o.all_netns;
 
-	if (ls_wdata_refresh(w->data, &w->o, e) < 0)
+	if (ls_wdata_refresh(w->data, &w->o, full, e) < 0)
 		return -1;
 	resort(w);
 	w->refreshes++;
@@ -513,6 +533,14 @@ key(struct watch *w, int ch, struct sk_err *e)
 	default:
 		return;
 	}
+	/* A column of tcp_info to sort by needs every socket's: a full
+	 * refresh now rather than an order by what few rows have. */
+	if (ls_wdata_col_needs_info(w->sort_col) && !ls_wdata_full(w->data) &&
+	    !w->o.useproc) {
+		if (refresh_data(w, e) < 0)
+			fatal(w, e);
+		return;
+	}
 	resort(w);
 }
 
@@ -574,7 +602,7 @@ ls_watch(const struct ls_opts *o, struct sk_err *e)
 	w->o = *o;
 	w->orig = o;
 	w->interval = o->watch_ms;
-	w->sort_col = LS_W_TX;
+	w->sort_col = LS_W_RECVQ;
 	for (i = 0; i < (size_t)o->filter_argc; i++) {
 		size_t n = strlen(w->ftext);
 

@@ -13,6 +13,7 @@ struct sk_owner;
 struct ls_opts;
 struct sk_procmap;
 struct sk_sock;
+struct sk_sockid;
 
 /* Columns, left to right; also the sort keys. */
 enum { LS_W_NETID, LS_W_STATE, LS_W_RECVQ, LS_W_SENDQ, LS_W_LOCAL,
@@ -30,8 +31,10 @@ struct ls_wrow {
 	const struct sk_owner *owner;	/* set by a sort on LS_W_PROC only */
 	unsigned char src[16], dst[16];
 	uint32_t rq, wq, rtt_us, cwnd, retrans;
+	uint32_t ifindex;
 	uint16_t sport, dport;
 	uint8_t proto, family, state, type, has_info;
+	uint8_t asked;		/* tcp_info was asked for this refresh */
 	int8_t v6only;
 };
 
@@ -39,10 +42,27 @@ struct ls_wdata;
 
 struct ls_wdata *ls_wdata_new(void);
 void ls_wdata_free(struct ls_wdata *d);
-/* Dump what o selects, with tcp_info; the rows of the refresh before
- * are replaced.  -1 with e filled. */
-int ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o,
+/* Whether sorting by col needs every socket's tcp_info (the rate,
+ * RTT, Retr and Cwnd columns). */
+int ls_wdata_col_needs_info(int col);
+/* Dump what o selects; the rows of the refresh before are replaced.
+ * With full, every socket comes with its tcp_info (a dearer dump: at
+ * 100k sockets the kernel's filling it is a good part of a refresh);
+ * without, none does, and ls_wdata_fill() asks for the rows shown.
+ * -1 with e filled. */
+int ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o, int full,
     struct sk_err *e);
+/* Whether the last refresh was full. */
+int ls_wdata_full(const struct ls_wdata *d);
+/* sk_sockdiag_lookup()'s signature, for tests to stand in for it. */
+typedef int ls_lookup_fn(const struct sk_sockid *ids, size_t n, unsigned ext,
+    int (*cb)(const struct sk_sock *, void *), void *arg, struct sk_err *e);
+/* tcp_info, by exact lookup, for sorted rows from..to (the screen's)
+ * not asked for yet this refresh; their rates are against the refresh
+ * before as of now_ms, so a row that was not on the screen then shows
+ * its rates from its next refresh.  -1 with e filled. */
+int ls_wdata_fill(struct ls_wdata *d, size_t from, size_t to, int64_t now_ms,
+    ls_lookup_fn *lookup, struct sk_err *e);
 /* The steps of a refresh, for callers with sockets of their own (tests):
  * begin drops the rows, add takes one socket (an ls_each_fn; arg is d;
  * non-zero when out of memory), end computes the rates against the

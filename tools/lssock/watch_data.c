@@ -6,6 +6,12 @@
  * (built off the screen's thread: at 100k sockets the /proc walk costs
  * more than the 200 ms a refresh may), and the sort.  No curses here;
  * watch.c draws.
+ *
+ * tcp_info is the dear part of a dump: the kernel locks each socket to
+ * fill it and the replies triple in size.  Unless the sort needs it for
+ * every socket, the dump goes without, and the rows on screen get theirs
+ * by exact lookup (ls_wdata_fill): a screenful of lookups instead of
+ * 100k fills.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,31 +21,35 @@
 #include "sockkit/deadline.h"
 #include "sockkit/err.h"
 #include "sockkit/procmap.h"
+#include "sockkit/sockdiag.h"
 #include "lssock/arena.h"
 #include "lssock/lssock.h"
 #include "lssock/watch.h"
 
-/* Byte counters of one socket at the last refresh. */
+/* Byte counters of one socket as last read, and when. */
 struct seen {
 	uint64_t cookie;	/* 0: empty slot */
 	uint64_t acked, received;
+	int64_t ms;
 };
 
 struct table {
 	struct seen *v;
 	size_t mask;		/* capacity - 1, capacity a power of two */
+	size_t used;
 };
 
 struct ls_wdata {
 	struct ls_wrow *rows;
 	struct ls_wrow **order;	/* the sorted view of rows */
-	size_t n, cap;
+	size_t n, cap, ocap;
+	/* Counters read during the refresh before (prev) and this one
+	 * (cur, lookups after the dump included). */
 	struct table prev, cur;
-	int64_t prev_ms;	/* when prev was taken; 0: never */
-	int64_t now_ms;
 	struct ls_chunk *arena;	/* UNIX paths and namespace names */
 	struct sk_procmap *owners;
 	size_t sorted;		/* order[0..sorted) is in order */
+	int full;		/* every row came with its tcp_info */
 	int nomem;
 };
 
@@ -74,7 +84,7 @@ slot(const struct table *t, uint64_t cookie)
 	return i;
 }
 
-/* cur sized for n sockets at most half full, emptied. */
+/* t sized for n sockets at most half full, emptied. */
 static int
 table_reset(struct table *t, size_t n)
 {
@@ -87,8 +97,65 @@ table_reset(struct table *t, size_t n)
 		if ((t->v = calloc(cap, sizeof(*t->v))) == NULL)
 			return -1;
 		t->mask = cap - 1;
-	} else
+	} else if (t->used > 0)
 		memset(t->v, 0, cap * sizeof(*t->v));
+	t->used = 0;
+	return 0;
+}
+
+/* Lookups after the dump may outgrow the size the dump called for. */
+static int
+table_grow(struct table *t)
+{
+	struct table n = { NULL, 0, 0 };
+	size_t i, k;
+
+	if (table_reset(&n, t->mask + 1) < 0)
+		return -1;
+	for (i = 0; i <= t->mask; i++) {
+		if (t->v[i].cookie == 0)
+			continue;
+		k = slot(&n, t->v[i].cookie);
+		n.v[k] = t->v[i];
+		n.used++;
+	}
+	free(t->v);
+	*t = n;
+	return 0;
+}
+
+/* r's rates against its counters of the refresh before, then its
+ * counters into this refresh's table. */
+static int
+row_rates(struct ls_wdata *d, struct ls_wrow *r, int64_t now_ms)
+{
+	const struct seen *p;
+	double secs;
+	size_t k;
+
+	if (r->cookie == 0)
+		return 0;
+	if (d->prev.v != NULL) {
+		p = &d->prev.v[slot(&d->prev, r->cookie)];
+		secs = (double)(now_ms - p->ms) / 1000.0;
+		if (p->cookie == r->cookie && secs > 0) {
+			r->tx = r->acked >= p->acked ?
+			    (double)(r->acked - p->acked) / secs : 0;
+			r->rx = r->received >= p->received ?
+			    (double)(r->received - p->received) / secs : 0;
+		}
+	}
+	if (d->cur.v == NULL && table_reset(&d->cur, 0) < 0)
+		return -1;
+	if (2 * (d->cur.used + 1) > d->cur.mask + 1 && table_grow(&d->cur) < 0)
+		return -1;
+	k = slot(&d->cur, r->cookie);
+	if (d->cur.v[k].cookie == 0)
+		d->cur.used++;
+	d->cur.v[k].cookie = r->cookie;
+	d->cur.v[k].acked = r->acked;
+	d->cur.v[k].received = r->received;
+	d->cur.v[k].ms = now_ms;
 	return 0;
 }
 
@@ -99,6 +166,17 @@ ls_wdata_begin(struct ls_wdata *d)
 	d->n = 0;
 	d->sorted = 0;
 	d->nomem = 0;
+}
+
+static void
+info_of(struct ls_wrow *r, const struct sk_sock *s)
+{
+	r->has_info = 1;
+	r->rtt_us = s->tcpi.rtt;
+	r->cwnd = s->tcpi.snd_cwnd;
+	r->retrans = s->tcpi.total_retrans;
+	r->acked = s->tcpi.bytes_acked;
+	r->received = s->tcpi.bytes_received;
 }
 
 int
@@ -130,6 +208,7 @@ ls_wdata_add(const struct sk_sock *s, const char *netns, void *arg)
 	r->inode = s->inode;
 	r->peer_inode = s->peer_inode;
 	r->cookie = s->cookie;
+	r->ifindex = s->ifindex;
 	r->netns = "";
 	r->path = "";
 	if ((netns != NULL && (r->netns = ls_intern(&d->arena, netns)) == NULL) ||
@@ -142,51 +221,31 @@ ls_wdata_add(const struct sk_sock *s, const char *netns, void *arg)
 	r->sport = s->sport;
 	r->dport = s->dport;
 	r->tx = r->rx = -1;
-	if (s->tcpi_len > 0) {
-		r->has_info = 1;
-		r->rtt_us = s->tcpi.rtt;
-		r->cwnd = s->tcpi.snd_cwnd;
-		r->retrans = s->tcpi.total_retrans;
-		r->acked = s->tcpi.bytes_acked;
-		r->received = s->tcpi.bytes_received;
-	}
+	if (s->tcpi_len > 0)
+		info_of(r, s);
 	d->n++;
 	return 0;
 }
 
-/* Rates against the refresh before; then cur becomes prev. */
+/* This refresh's counters start empty; the last one's are prev.  Rows
+ * the dump brought tcp_info for get their rates now. */
 static int
-rates(struct ls_wdata *d)
+rates(struct ls_wdata *d, int64_t now_ms)
 {
-	double secs = (double)(d->now_ms - d->prev_ms) / 1000.0;
-	struct table t;
-	size_t i, k;
+	struct table t = d->prev;
+	size_t i;
 
-	if (table_reset(&d->cur, d->n) < 0)
+	d->prev = d->cur;
+	d->cur = t;
+	if (table_reset(&d->cur, d->full ? d->n : 0) < 0)
 		return -1;
 	for (i = 0; i < d->n; i++) {
 		struct ls_wrow *r = &d->rows[i];
 
-		if (!r->has_info || r->cookie == 0)
-			continue;
-		k = slot(&d->cur, r->cookie);
-		d->cur.v[k].cookie = r->cookie;
-		d->cur.v[k].acked = r->acked;
-		d->cur.v[k].received = r->received;
-		if (d->prev.v == NULL || d->prev_ms == 0 || secs <= 0)
-			continue;
-		k = slot(&d->prev, r->cookie);
-		if (d->prev.v[k].cookie != r->cookie)
-			continue;	/* new since: no rate yet */
-		r->tx = r->acked >= d->prev.v[k].acked ?
-		    (double)(r->acked - d->prev.v[k].acked) / secs : 0;
-		r->rx = r->received >= d->prev.v[k].received ?
-		    (double)(r->received - d->prev.v[k].received) / secs : 0;
+		r->asked = d->full || r->has_info;
+		if (r->has_info && row_rates(d, r, now_ms) < 0)
+			return -1;
 	}
-	t = d->prev;
-	d->prev = d->cur;
-	d->cur = t;
-	d->prev_ms = d->now_ms;
 	return 0;
 }
 
@@ -214,12 +273,19 @@ ls_wdata_end(struct ls_wdata *d, int64_t now_ms)
 		errno = ENOMEM;
 		goto fail;
 	}
-	d->now_ms = now_ms;
-	if (rates(d) < 0)
+	if (rates(d, now_ms) < 0)
 		goto fail;
-	free(d->order);
-	if ((d->order = calloc(d->n ? d->n : 1, sizeof(*d->order))) == NULL)
-		goto fail;
+	/* Kept from refresh to refresh: at 100k rows a new array each
+	 * time is fresh pages to fault in each time. */
+	if (d->n > d->ocap) {
+		struct ls_wrow **v = reallocarray(d->order, d->n,
+		    sizeof(*v));
+
+		if (v == NULL)
+			goto fail;
+		d->order = v;
+		d->ocap = d->n;
+	}
 	for (i = 0; i < d->n; i++)
 		d->order[i] = &d->rows[i];
 	return 0;
@@ -229,16 +295,130 @@ fail:
 }
 
 int
-ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o, struct sk_err *e)
+ls_wdata_col_needs_info(int col)
+{
+	return col == LS_W_TX || col == LS_W_RX || col == LS_W_RTT ||
+	    col == LS_W_RETR || col == LS_W_CWND;
+}
+
+int
+ls_wdata_refresh(struct ls_wdata *d, const struct ls_opts *o, int full,
+    struct sk_err *e)
 {
 	ls_wdata_begin(d);
-	if (ls_collect_each(o, SK_SD_EXT_INFO, ls_wdata_add, d, e) < 0) {
+	d->full = full;
+	if (ls_collect_each(o, full ? SK_SD_EXT_INFO : 0, ls_wdata_add, d,
+	    e) < 0) {
 		d->n = 0;
 		return -1;
 	}
 	if (ls_wdata_end(d, sk_now_ms()) < 0)
 		return sk_err_sys(e, "--watch");
 	return 0;
+}
+
+int
+ls_wdata_full(const struct ls_wdata *d)
+{
+	return d->full;
+}
+
+/* ---- tcp_info for the rows shown ------------------------------------------------- */
+
+/* Mini sockets (TIME-WAIT, SYN-RECV) have no tcp_info to ask for. */
+static int
+wants_info(const struct ls_wrow *r)
+{
+	return r->proto == SK_SD_TCP && r->cookie != 0 &&
+	    (r->family == AF_INET || r->family == AF_INET6) &&
+	    r->state != SK_SS_TIME_WAIT && r->state != SK_SS_SYN_RECV &&
+	    r->state != SK_SS_NEW_SYN_RECV;
+}
+
+struct fill {
+	struct ls_wdata *d;
+	struct ls_wrow **rows;	/* asked for, in the order of the ids */
+	size_t n, next;
+	int64_t now_ms;
+	int nomem;
+};
+
+/* Replies come in the order asked, less the sockets gone since (and
+ * reuseport listeners, which come last): look from the last one on. */
+static int
+on_info(const struct sk_sock *s, void *arg)
+{
+	struct fill *f = arg;
+	size_t k, i;
+
+	for (k = 0; k < f->n; k++) {
+		struct ls_wrow *r = f->rows[i = (f->next + k) % f->n];
+
+		if (r->cookie != s->cookie)
+			continue;
+		f->next = i + 1;
+		if (s->tcpi_len == 0)
+			return 0;
+		info_of(r, s);
+		if (row_rates(f->d, r, f->now_ms) < 0) {
+			f->nomem = 1;
+			return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int
+ls_wdata_fill(struct ls_wdata *d, size_t from, size_t to, int64_t now_ms,
+    ls_lookup_fn *lookup, struct sk_err *e)
+{
+	struct sk_sockid *ids = NULL;
+	struct fill f;
+	size_t i;
+	int rc = -1;
+
+	if (to > d->n)
+		to = d->n;
+	if (from >= to)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.d = d;
+	f.now_ms = now_ms;
+	if ((ids = calloc(to - from, sizeof(*ids))) == NULL ||
+	    (f.rows = calloc(to - from, sizeof(*f.rows))) == NULL) {
+		sk_err_sys(e, "--watch");
+		goto end;
+	}
+	for (i = from; i < to; i++) {
+		struct ls_wrow *r = d->order[i];
+
+		if (r->asked)
+			continue;
+		r->asked = 1;
+		if (!wants_info(r))
+			continue;
+		ids[f.n].proto = r->proto;
+		ids[f.n].family = r->family;
+		memcpy(ids[f.n].src, r->src, 16);
+		memcpy(ids[f.n].dst, r->dst, 16);
+		ids[f.n].sport = r->sport;
+		ids[f.n].dport = r->dport;
+		ids[f.n].ifindex = r->ifindex;
+		ids[f.n].cookie = r->cookie;
+		f.rows[f.n++] = r;
+	}
+	if (f.n > 0 && lookup(ids, f.n, SK_SD_EXT_INFO, on_info, &f, e) < 0)
+		goto end;
+	if (f.nomem) {
+		sk_err_sys(e, "--watch");
+		goto end;
+	}
+	rc = 0;
+end:
+	free(ids);
+	free(f.rows);
+	return rc;
 }
 
 size_t
@@ -336,7 +516,7 @@ cmp_rows(const void *x, const void *y, void *arg)
 
 	/* Ties fall back to netns, local, peer: a steady order. */
 	if ((c = cmp_col(a, b, k->col)) == 0 &&
-	    (c = strcmp(a->netns, b->netns)) == 0 &&
+	    (a->netns == b->netns || (c = strcmp(a->netns, b->netns)) == 0) &&
 	    (c = cmp_end(a, b, 0)) == 0 &&
 	    (c = cmp_end(a, b, 1)) == 0)
 		c = CMP(a->cookie, b->cookie);
