@@ -47,6 +47,7 @@ struct sk_dns {
 	char (*domains)[SK_DNS_NAMELEN];	/* search list, from c-ares */
 	size_t ndomains;
 	int ndots;
+	int try_ms;		/* c-ares' time for a query's first try */
 	struct sk_dns_rr rr[SK_DNS_MAXRR];	/* one reply at a time */
 };
 
@@ -124,7 +125,14 @@ on_timer(struct sk_loop *l, struct sk_timer *t, void *arg)
 	return ms;
 }
 
-/* Keep the timer at or before c-ares' next deadline. */
+/*
+ * Keep the timer at or before c-ares' next deadline.  ares_timeout()
+ walks every query in flight, so it is not asked after each query: a
+ * deadline c-ares sets is at least now + the first try's time, so one
+ * armed no later than that already comes first.  A timer left early (its
+ * query answered) fires, finds nothing, and on_timer asks for the next
+ * deadline then: about once per try time, not once per query.
+ */
 static void
 rearm(struct sk_dns *d)
 {
@@ -132,13 +140,15 @@ rearm(struct sk_dns *d)
 
 	if (d->in_timer)
 		return;		/* on_timer recomputes on its way out */
-	if ((ms = next_ms(d)) < 0) {
-		if (d->timer != NULL && d->pending == 0) {
-			sk_loop_timer_cancel(d->loop, d->timer);
-			d->timer = NULL;
-		}
+	if (d->pending == 0) {
+		sk_loop_timer_cancel(d->loop, d->timer);
+		d->timer = NULL;
 		return;
 	}
+	if (d->timer != NULL && d->due <= sk_now_ms() + d->try_ms)
+		return;
+	if ((ms = next_ms(d)) < 0)
+		return;
 	if (d->timer != NULL && d->due <= sk_now_ms() + ms)
 		return;
 	sk_loop_timer_cancel(d->loop, d->timer);
@@ -397,7 +407,7 @@ sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
 		goto error;
 	/* ARES_OPT_TIMEOUTMS cannot be changed after init: start again with
 	 * the per-try time the server count asks for. */
-	ao.timeout = per_try_ms(d, total, tries);
+	ao.timeout = d->try_ms = per_try_ms(d, total, tries);
 	{
 		ares_channel ch;
 
