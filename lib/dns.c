@@ -244,6 +244,18 @@ io_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
 
 	if (s == NULL || !s->udp)
 		return recvfrom(fd, buf, len, flags, from, fromlen);
+	if (io->infd != -1 && io->infd != fd && io->next_in < io->nin) {
+		/* another socket's replies are still held: this one is read
+		 * the plain way rather than lose them */
+		io_flush(d);
+		if ((err = s->err) != 0) {
+			s->err = 0;
+			errno = err;
+			return -1;
+		}
+		return recvfrom(fd, buf, len, flags | MSG_DONTWAIT, from,
+		    fromlen);
+	}
 	if (io->infd != fd || io->next_in == io->nin) {
 		/* the queries the last replies' callbacks sent go first:
 		 * their replies may be what the next read finds */
@@ -410,7 +422,7 @@ on_timer(struct sk_loop *l, struct sk_timer *t, void *arg)
 
 /*
  * Keep the timer at or before c-ares' next deadline.  ares_timeout()
- walks every query in flight, so it is not asked after each query: a
+ * walks every query in flight, so it is not asked after each query: a
  * deadline c-ares sets is at least now + the first try's time, so one
  * armed no later than that already comes first.  A timer left early (its
  * query answered) fires, finds nothing, and on_timer asks for the next
