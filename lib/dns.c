@@ -26,7 +26,8 @@
  * still builds, matches, times and retries every query.  A send error
  * found when the queue goes out is handed to c-ares by the next read on
  * that socket, as the kernel would have (c-ares then moves that server's
- * queries on); TCP goes straight through.
+ * queries on); TCP goes straight through (with MSG_NOSIGNAL: a server
+ * closing a connection is an error for c-ares, not SIGPIPE for us).
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -310,8 +311,16 @@ io_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *arg)
 
 	for (i = 0; i < iovcnt; i++)
 		len += iov[i].iov_len;
-	if (s == NULL || !s->udp || len > IO_QLEN)
-		return writev(fd, iov, iovcnt);
+	if (s == NULL || !s->udp || len > IO_QLEN) {
+		/* c-ares' own writev would let a server that closed a TCP
+		 * connection kill the process with SIGPIPE */
+		struct msghdr mh;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = (struct iovec *)iov;
+		mh.msg_iovlen = (size_t)iovcnt;
+		return sendmsg(fd, &mh, MSG_NOSIGNAL);
+	}
 	if (io->nout == IO_BATCH)
 		io_flush(d);
 	for (i = 0; i < iovcnt; i++) {
