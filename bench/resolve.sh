@@ -66,8 +66,13 @@ start_dnsmasq() {
 		DNS=127.0.53.$((2 + RANDOM % 250))
 		ss -Hlun "src $DNS:53" | grep -q . || break
 	done
+	# No query log.  --cache-size: dnsmasq sizes its name hash from it,
+	# and with the default (150) the N host records sit in long chains
+	# that every query walks (perf: 8% of dnsmasq's time; 2% with 10 x N).
+	# Both sides ask this one dnsmasq.
 	dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
 		--listen-address="$DNS" --port=53 --pid-file= --user=root \
+		--cache-size=$((10 * N)) \
 		--local=/test/ --addn-hosts="$tmp/zone" 2>"$tmp/dnsmasq.err" &
 	dpid=$!
 	for _ in $(seq 1 100); do

@@ -15,6 +15,19 @@
  * ARES_FLAG_NOCHECKRESP: a SERVFAIL or REFUSED reply is handed to us as
  * it came (its rcode read from the header, its server named) instead of
  * being retried on the next server and reported with no reply at all.
+ *
+ * UDP in batches: c-ares sends each query with its own send and reads
+ * each reply with its own recvfrom, two system calls a query, most of
+ * what a batch of thousands costs.  Its socket functions
+ * (ares_set_socket_functions) are ours instead: a query c-ares sends is
+ * queued, and the queue goes out in one sendmmsg before the next read
+ * and before control returns to the loop; a read takes up to IO_BATCH
+ * replies in one recvmmsg and hands them to c-ares one by one.  c-ares
+ * still builds, matches, times and retries every query.  A send error
+ * found when the queue goes out is handed to c-ares by the next read on
+ * that socket, as the kernel would have (c-ares then moves that server's
+ * queries on); TCP goes straight through (with MSG_NOSIGNAL: a server
+ * closing a connection is an error for c-ares, not SIGPIPE for us).
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -22,8 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sockkit/deadline.h"
 #include "sockkit/dns.h"
@@ -33,6 +50,35 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_TRIES 2
+#define RCVBUF (4 << 20)	/* asked for; the kernel caps it at rmem_max */
+#define IO_BATCH 64		/* datagrams per sendmmsg or recvmmsg */
+#define IO_QLEN 512		/* a query: 12 + 255 + 4 + EDNS 11 < 512 */
+#define IO_RLEN 4097		/* c-ares 1.18 reads into MAXENDSSZ + 1 */
+
+/* A socket c-ares opened through us. */
+struct iosock {
+	int fd;
+	int udp;
+	int err;		/* a send error for the next read to report */
+};
+
+struct dns_io {
+	struct iosock *sock;
+	size_t nsock, capsock;
+	/* queries queued for one sendmmsg */
+	size_t nout;
+	int outfd[IO_BATCH];
+	struct iovec outiov[IO_BATCH];
+	struct mmsghdr outmsg[IO_BATCH];
+	unsigned char out[IO_BATCH][IO_QLEN];
+	/* replies read by one recvmmsg, handed out from next_in */
+	int infd;
+	size_t nin, next_in;
+	struct mmsghdr inmsg[IO_BATCH];
+	struct iovec iniov[IO_BATCH];
+	struct sockaddr_storage infrom[IO_BATCH];
+	unsigned char in[IO_BATCH][IO_RLEN];
+};
 
 struct sk_dns {
 	struct sk_loop *loop;
@@ -47,7 +93,10 @@ struct sk_dns {
 	char (*domains)[SK_DNS_NAMELEN];	/* search list, from c-ares */
 	size_t ndomains;
 	int ndots;
+	int try_ms;		/* c-ares' time for a query's first try */
 	struct sk_dns_rr rr[SK_DNS_MAXRR];	/* one reply at a time */
+	int depth;		/* inside ares_process_fd or ares_query */
+	struct dns_io io;
 };
 
 struct query {
@@ -63,6 +112,258 @@ static double
 mono_ms(void)
 {
 	return sk_now_us() / 1e3;
+}
+
+/* ---- UDP in batches (see the top of the file) ------------------------------- */
+
+static struct iosock *
+io_sock(struct sk_dns *d, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < d->io.nsock; i++)
+		if (d->io.sock[i].fd == fd)
+			return &d->io.sock[i];
+	return NULL;
+}
+
+/* Send every queued query, a run of one socket's in one sendmmsg. */
+static void
+io_flush(struct sk_dns *d)
+{
+	struct dns_io *io = &d->io;
+	struct iosock *s;
+	size_t i = 0, j, k;
+	int n;
+
+	while (i < io->nout) {
+		for (j = i; j < io->nout && io->outfd[j] == io->outfd[i]; j++) {
+			memset(&io->outmsg[j], 0, sizeof(io->outmsg[j]));
+			io->outmsg[j].msg_hdr.msg_iov = &io->outiov[j];
+			io->outmsg[j].msg_hdr.msg_iovlen = 1;
+		}
+		for (k = i; k < j; k += (size_t)n) {
+			n = sendmmsg(io->outfd[i], &io->outmsg[k],
+			    (unsigned)(j - k), 0);
+			if (n > 0)
+				continue;
+			if (n == -1 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			/* A full buffer loses these as the network could:
+			 * c-ares times them out and tries again.  Anything
+			 * else is the socket's, for its next read. */
+			if (n == -1 && errno != EAGAIN && errno != ENOBUFS &&
+			    (s = io_sock(d, io->outfd[i])) != NULL)
+				s->err = errno;
+			break;
+		}
+		i = j;
+	}
+	io->nout = 0;
+}
+
+static ares_socket_t
+io_socket(int af, int type, int proto, void *arg)
+{
+	struct sk_dns *d = arg;
+	struct dns_io *io = &d->io;
+	struct iosock *ns;
+	int fd, on = 1, rcv = RCVBUF;
+
+	if (io->nsock == io->capsock) {
+		size_t cap = io->capsock ? io->capsock * 2 : 4;
+
+		if ((ns = realloc(io->sock, cap * sizeof(*ns))) == NULL)
+			return ARES_SOCKET_BAD;
+		io->sock = ns;
+		io->capsock = cap;
+	}
+	/* what c-ares does for its own sockets, and not for ours */
+	if ((fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) == -1)
+		return ARES_SOCKET_BAD;
+	/* Replies for thousands of queries share one UDP socket: give it
+	 * room. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) == -1 ||
+	    (type == SOCK_STREAM &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)) {
+		close(fd);
+		return ARES_SOCKET_BAD;
+	}
+	io->sock[io->nsock].fd = fd;
+	io->sock[io->nsock].udp = type == SOCK_DGRAM;
+	io->sock[io->nsock].err = 0;
+	io->nsock++;
+	return fd;
+}
+
+static int
+io_close(ares_socket_t fd, void *arg)
+{
+	struct sk_dns *d = arg;
+	struct dns_io *io = &d->io;
+	struct iosock *s;
+	size_t i, n = 0;
+
+	/* what was queued for it or read from it goes with it */
+	for (i = 0; i < io->nout; i++) {
+		if (io->outfd[i] == fd)
+			continue;
+		if (n != i) {
+			io->outfd[n] = io->outfd[i];
+			io->outiov[n].iov_len = io->outiov[i].iov_len;
+			memcpy(io->out[n], io->out[i], io->outiov[i].iov_len);
+		}
+		n++;
+	}
+	io->nout = n;
+	if (io->infd == fd)
+		io->infd = -1;
+	if ((s = io_sock(d, fd)) != NULL)
+		*s = io->sock[--io->nsock];
+	return close(fd);
+}
+
+static int
+io_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+    void *arg)
+{
+	return connect(fd, sa, len);
+}
+
+static ares_ssize_t
+io_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+    struct sockaddr *from, ares_socklen_t *fromlen, void *arg)
+{
+	struct sk_dns *d = arg;
+	struct dns_io *io = &d->io;
+	struct iosock *s = io_sock(d, fd);
+	struct mmsghdr *m;
+	size_t i, n;
+	int got, err;
+
+	if (s == NULL || !s->udp)
+		return recvfrom(fd, buf, len, flags, from, fromlen);
+	if (io->infd != -1 && io->infd != fd && io->next_in < io->nin) {
+		/* another socket's replies are still held: this one is read
+		 * the plain way rather than lose them */
+		io_flush(d);
+		if ((err = s->err) != 0) {
+			s->err = 0;
+			errno = err;
+			return -1;
+		}
+		return recvfrom(fd, buf, len, flags | MSG_DONTWAIT, from,
+		    fromlen);
+	}
+	if (io->infd != fd || io->next_in == io->nin) {
+		/* the queries the last replies' callbacks sent go first:
+		 * their replies may be what the next read finds */
+		io_flush(d);
+		if ((err = s->err) != 0) {
+			s->err = 0;
+			errno = err;
+			return -1;
+		}
+		for (i = 0; i < IO_BATCH; i++) {
+			memset(&io->inmsg[i], 0, sizeof(io->inmsg[i]));
+			io->iniov[i].iov_base = io->in[i];
+			io->iniov[i].iov_len = sizeof(io->in[i]);
+			io->inmsg[i].msg_hdr.msg_iov = &io->iniov[i];
+			io->inmsg[i].msg_hdr.msg_iovlen = 1;
+			io->inmsg[i].msg_hdr.msg_name = &io->infrom[i];
+			io->inmsg[i].msg_hdr.msg_namelen = sizeof(io->infrom[i]);
+		}
+		io->infd = -1;
+		if ((got = recvmmsg(fd, io->inmsg, IO_BATCH, MSG_DONTWAIT,
+		    NULL)) <= 0) {
+			if (got == 0)
+				errno = EAGAIN;
+			return -1;
+		}
+		io->infd = fd;
+		io->nin = (size_t)got;
+		io->next_in = 0;
+	}
+	m = &io->inmsg[io->next_in];
+	n = m->msg_len < len ? m->msg_len : len;
+	memcpy(buf, io->in[io->next_in], n);
+	if (from != NULL && fromlen != NULL) {
+		socklen_t fl = m->msg_hdr.msg_namelen;
+
+		memcpy(from, &io->infrom[io->next_in], fl < *fromlen ? fl :
+		    *fromlen);
+		*fromlen = fl;
+	}
+	io->next_in++;
+	return (ares_ssize_t)n;
+}
+
+static ares_ssize_t
+io_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *arg)
+{
+	struct sk_dns *d = arg;
+	struct dns_io *io = &d->io;
+	struct iosock *s = io_sock(d, fd);
+	size_t len = 0, off = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (s == NULL || !s->udp || len > IO_QLEN) {
+		/* c-ares' own writev would let a server that closed a TCP
+		 * connection kill the process with SIGPIPE */
+		struct msghdr mh;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = (struct iovec *)iov;
+		mh.msg_iovlen = (size_t)iovcnt;
+		return sendmsg(fd, &mh, MSG_NOSIGNAL);
+	}
+	if (io->nout == IO_BATCH)
+		io_flush(d);
+	for (i = 0; i < iovcnt; i++) {
+		memcpy(io->out[io->nout] + off, iov[i].iov_base,
+		    iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	io->outfd[io->nout] = fd;
+	io->outiov[io->nout].iov_base = io->out[io->nout];
+	io->outiov[io->nout].iov_len = len;
+	io->nout++;
+	return (ares_ssize_t)len;
+}
+
+static const struct ares_socket_functions io_funcs = {
+	io_socket, io_close, io_connect, io_recvfrom, io_sendv
+};
+
+/* After c-ares' turn: send what it queued, and let it read the errors
+ * (and any replies still held) the sends left.  A read can send again
+ * (a query moving on), hence the loop; it ends when nothing is left,
+ * bounded all the same. */
+static void
+io_settle(struct sk_dns *d)
+{
+	struct dns_io *io = &d->io;
+	size_t i;
+	int round, fd;
+
+	for (round = 0; round < 8; round++) {
+		io_flush(d);
+		fd = io->infd != -1 && io->next_in < io->nin ? io->infd : -1;
+		for (i = 0; fd == -1 && i < io->nsock; i++)
+			if (io->sock[i].err != 0)
+				fd = io->sock[i].fd;
+		if (fd == -1)
+			return;
+		d->depth++;
+		d->cur_fd = fd;
+		ares_process_fd(d->ch, fd, ARES_SOCKET_BAD);
+		d->cur_fd = -1;
+		d->depth--;
+	}
 }
 
 /* ---- the channel on the loop ---------------------------------------------- */
@@ -114,7 +415,11 @@ on_timer(struct sk_loop *l, struct sk_timer *t, void *arg)
 	int64_t ms;
 
 	d->in_timer = 1;
+	d->depth++;
 	ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	d->depth--;
+	if (d->depth == 0)
+		io_settle(d);
 	d->in_timer = 0;
 	if ((ms = next_ms(d)) < 0) {
 		d->timer = NULL;
@@ -124,7 +429,14 @@ on_timer(struct sk_loop *l, struct sk_timer *t, void *arg)
 	return ms;
 }
 
-/* Keep the timer at or before c-ares' next deadline. */
+/*
+ * Keep the timer at or before c-ares' next deadline.  ares_timeout()
+ * walks every query in flight, so it is not asked after each query: a
+ * deadline c-ares sets is at least now + the first try's time, so one
+ * armed no later than that already comes first.  A timer left early (its
+ * query answered) fires, finds nothing, and on_timer asks for the next
+ * deadline then: about once per try time, not once per query.
+ */
 static void
 rearm(struct sk_dns *d)
 {
@@ -132,13 +444,15 @@ rearm(struct sk_dns *d)
 
 	if (d->in_timer)
 		return;		/* on_timer recomputes on its way out */
-	if ((ms = next_ms(d)) < 0) {
-		if (d->timer != NULL && d->pending == 0) {
-			sk_loop_timer_cancel(d->loop, d->timer);
-			d->timer = NULL;
-		}
+	if (d->pending == 0) {
+		sk_loop_timer_cancel(d->loop, d->timer);
+		d->timer = NULL;
 		return;
 	}
+	if (d->timer != NULL && d->due <= sk_now_ms() + d->try_ms)
+		return;
+	if ((ms = next_ms(d)) < 0)
+		return;
 	if (d->timer != NULL && d->due <= sk_now_ms() + ms)
 		return;
 	sk_loop_timer_cancel(d->loop, d->timer);
@@ -149,9 +463,15 @@ rearm(struct sk_dns *d)
 static void
 process(struct sk_dns *d, int rfd, int wfd)
 {
+	int fd = d->cur_fd;
+
+	d->depth++;
 	d->cur_fd = rfd;
 	ares_process_fd(d->ch, rfd, wfd);
-	d->cur_fd = -1;
+	d->cur_fd = fd;
+	d->depth--;
+	if (d->depth == 0)
+		io_settle(d);
 	rearm(d);
 }
 
@@ -365,6 +685,7 @@ sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
 	d->loop = l;
 	d->cur_fd = -1;
 	d->peer_fd = -1;
+	d->io.infd = -1;
 	memset(&ao, 0, sizeof(ao));
 	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
 	if (o && (o->flags & SK_DNS_TCP))
@@ -375,11 +696,8 @@ sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
 	ao.timeout = 1000;	/* set again below, once the servers are known */
 	ao.sock_state_cb = sock_state;
 	ao.sock_state_cb_data = d;
-	/* Replies for thousands of queries share one UDP socket: give it
-	 * room (the kernel caps this at net.core.rmem_max). */
-	ao.socket_receive_buffer_size = 4 << 20;
 	rc = ares_init_options(&d->ch, &ao, ARES_OPT_FLAGS | ARES_OPT_TRIES |
-	    ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF);
+	    ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB);
 	if (rc != ARES_SUCCESS) {
 		sk_err_kset(e, SK_ERR_SYSTEM, EINVAL, "c-ares init: %s",
 		    ares_strerror(rc));
@@ -397,13 +715,12 @@ sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
 		goto error;
 	/* ARES_OPT_TIMEOUTMS cannot be changed after init: start again with
 	 * the per-try time the server count asks for. */
-	ao.timeout = per_try_ms(d, total, tries);
+	ao.timeout = d->try_ms = per_try_ms(d, total, tries);
 	{
 		ares_channel ch;
 
 		rc = ares_init_options(&ch, &ao, ARES_OPT_FLAGS |
-		    ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB |
-		    ARES_OPT_SOCK_RCVBUF);
+		    ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB);
 		if (rc != ARES_SUCCESS) {
 			sk_err_kset(e, SK_ERR_SYSTEM, EINVAL, "c-ares init: %s",
 			    ares_strerror(rc));
@@ -413,6 +730,7 @@ sk_dns_new(struct sk_loop *l, const struct sk_dns_opts *o, struct sk_err *e)
 			ares_set_servers_ports_csv(ch, o->servers);
 		ares_destroy(d->ch);
 		d->ch = ch;
+		ares_set_socket_functions(d->ch, &io_funcs, d);
 	}
 	return d;
 error:
@@ -432,6 +750,7 @@ sk_dns_free(struct sk_dns *d)
 	 * closes its sockets through sock_state (unwatch first). */
 	ares_destroy(d->ch);
 	sk_loop_timer_cancel(d->loop, d->timer);
+	free(d->io.sock);
 	free(d->domains);
 	free(d);
 	ares_library_cleanup();
@@ -459,7 +778,12 @@ sk_dns_query(struct sk_dns *d, const char *name, int type, sk_dns_fn *fn,
 	q->t0 = mono_ms();
 	memcpy(q->name, name, n + 1);
 	d->pending++;
+	d->depth++;
 	ares_query(d->ch, name, 1 /* C_IN */, type, answered, q);
+	d->depth--;
+	/* a query sent from a callback goes out with the rest of the turn */
+	if (d->depth == 0)
+		io_settle(d);
 	rearm(d);
 	return 0;
 }

@@ -38,11 +38,15 @@
 #define MINWIN 4	/* the window never shrinks below this */
 #define SLOWSTART 64	/* the window to begin with */
 
+/* A batch holds one job per line, tens of thousands: a job stays small
+ * (the A-label form and an input error are kept only when there is one),
+ * since the loop walks them in order as it sends. */
 struct job {
 	char *name;		/* as given (operand or line) */
-	char ascii[SK_DNS_NAMELEN];	/* what goes on the wire (A-label) */
+	char *ascii;		/* what goes on the wire (A-label): name itself,
+				 * its own copy, or "" when never sent */
 	int type;
-	struct sk_err bad;	/* input error: never sent */
+	struct sk_err *bad;	/* input error, never sent; NULL if none */
 	char (*cand)[SK_DNS_NAMELEN];	/* --search: names to try */
 	struct rs_tried *tried;
 	size_t ncand, cur;
@@ -226,28 +230,31 @@ start(struct run *r, size_t i)
 {
 	struct job *jb = &r->job[i];
 	struct sk_dns_result res;
+	struct sk_err oom;
+	const struct sk_err *bad = jb->bad;
 
-	if (jb->bad.kind != SK_ERR_NONE) {
+	if (bad == NULL && r->o->search) {
+		jb->cand = calloc(MAXCAND, sizeof(*jb->cand));
+		jb->tried = calloc(MAXCAND, sizeof(*jb->tried));
+		if (jb->cand == NULL || jb->tried == NULL) {
+			sk_err_sys(&oom, "%s", jb->name);
+			free(jb->cand);
+			free(jb->tried);
+			jb->cand = NULL;
+			jb->tried = NULL;
+			bad = &oom;
+		}
+	}
+	if (bad != NULL) {
 		memset(&res, 0, sizeof(res));
 		res.qname = jb->name;
 		res.qtype = jb->type;
 		res.rcode = -1;
 		res.server = "";
-		finish(r, i, &res, &jb->bad);
+		finish(r, i, &res, bad);
 		return;
 	}
 	if (r->o->search) {
-		jb->cand = calloc(MAXCAND, sizeof(*jb->cand));
-		jb->tried = calloc(MAXCAND, sizeof(*jb->tried));
-		if (jb->cand == NULL || jb->tried == NULL) {
-			sk_err_sys(&jb->bad, "%s", jb->name);
-			free(jb->cand);
-			free(jb->tried);
-			jb->cand = NULL;
-			jb->tried = NULL;
-			start(r, i);
-			return;
-		}
 		jb->ncand = sk_dns_search_list(r->d, jb->ascii, jb->cand,
 		    MAXCAND);
 		jb->cur = 0;
@@ -291,20 +298,52 @@ pump(struct run *r)
 	r->in_pump = 0;
 }
 
-/* Fill a job from a name (and a type word, or NULL for o->dns_type). */
-static void
+static char never_sent[] = "";
+
+/* Keep e as the job's input error.  -1 when out of memory. */
+static int
+job_bad(struct job *jb, const struct sk_err *e)
+{
+	if ((jb->bad = malloc(sizeof(*jb->bad))) == NULL)
+		return -1;
+	*jb->bad = *e;
+	jb->ascii = never_sent;
+	return 0;
+}
+
+/* Fill a job from a name (and a type word, or NULL for o->dns_type).
+ * -1 when out of memory. */
+static int
 job_init(struct job *jb, char *name, const char *type, const struct rs_opts *o)
 {
+	char ascii[SK_DNS_NAMELEN];
+	struct sk_err e;
+
 	memset(jb, 0, sizeof(*jb));
 	jb->name = name;
+	jb->ascii = never_sent;
 	jb->type = o->dns_type;
 	if (type != NULL && (jb->type = sk_dns_type_parse(type)) == -1) {
 		jb->type = o->dns_type;
-		sk_err_kset(&jb->bad, SK_ERR_INPUT, EINVAL,
+		sk_err_kset(&e, SK_ERR_INPUT, EINVAL,
 		    "%s: unknown record type %s", name, type);
-		return;
+		return job_bad(jb, &e);
 	}
-	rs_name_ascii(name, jb->ascii, sizeof(jb->ascii), o, &jb->bad);
+	if (rs_name_ascii(name, ascii, sizeof(ascii), o, &e) == -1)
+		return job_bad(jb, &e);
+	if (strcmp(ascii, name) == 0)
+		jb->ascii = name;
+	else if ((jb->ascii = strdup(ascii)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+job_free(struct job *jb)
+{
+	if (jb->ascii != jb->name && jb->ascii != never_sent)
+		free(jb->ascii);
+	free(jb->bad);
 }
 
 /*
@@ -379,13 +418,17 @@ int
 rs_dns_args(char **names, int n, const struct rs_opts *o)
 {
 	struct job *job;
-	int i, rc;
+	int i, k, rc = -1;
 
 	if ((job = calloc(n, sizeof(*job))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
-		job_init(&job[i], names[i], NULL, o);
-	rc = run_jobs(job, n, o);
+		if (job_init(&job[i], names[i], NULL, o) == -1)
+			break;
+	if (i == n)
+		rc = run_jobs(job, n, o);
+	for (k = 0; k < n; k++)		/* calloc'd: an unset job frees nothing */
+		job_free(&job[k]);
 	free(job);
 	return rc;
 }
@@ -424,28 +467,36 @@ rs_dns_batch(FILE *in, const struct rs_opts *o)
 		}
 		if (why != NULL) {
 			char label[32];
+			struct sk_err e;
 
 			snprintf(label, sizeof(label), "line-%d", lineno);
 			if ((name = strdup(label)) == NULL)
 				goto end;
 			memset(&job[njob], 0, sizeof(job[0]));
 			job[njob].name = name;
+			job[njob].ascii = never_sent;
 			job[njob].type = o->dns_type;
-			sk_err_kset(&job[njob].bad, SK_ERR_INPUT, EINVAL,
-			    "line %d: %s", lineno, why);
+			njob++;
+			sk_err_kset(&e, SK_ERR_INPUT, EINVAL, "line %d: %s",
+			    lineno, why);
+			if (job_bad(&job[njob - 1], &e) == -1)
+				goto end;
 		} else {
 			if ((name = strdup(q)) == NULL)
 				goto end;
-			job_init(&job[njob], name, t, o);
+			njob++;
+			if (job_init(&job[njob - 1], name, t, o) == -1)
+				goto end;
 		}
-		njob++;
 	}
 	if (ferror(in))
 		goto end;
 	rc = njob == 0 ? 0 : run_jobs(job, njob, o);
 end:
-	for (k = 0; k < njob; k++)
+	for (k = 0; k < njob; k++) {
+		job_free(&job[k]);
 		free(job[k].name);
+	}
 	free(job);
 	return rc;
 }

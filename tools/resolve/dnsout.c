@@ -25,42 +25,103 @@ idn_other(const struct rs_dns_view *v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A text line is built here and handed to stdio in one piece: a batch
+ * writes tens of thousands of lines, and a dozen fprintf calls each was
+ * a good part of what a line cost.  A line longer than the buffer (many
+ * long records) goes out in pieces, in order.
+ */
+struct line {
+	FILE *out;
+	size_t n;
+	char b[4096];
+};
+
+static void
+put(struct line *l, const char *s, size_t n)
+{
+	if (l->n + n > sizeof(l->b)) {
+		fwrite(l->b, 1, l->n, l->out);
+		l->n = 0;
+		if (n > sizeof(l->b)) {
+			fwrite(s, 1, n, l->out);
+			return;
+		}
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void
+puts2(struct line *l, const char *sep, const char *s)
+{
+	put(l, sep, strlen(sep));
+	put(l, s, strlen(s));
+}
+
+static void
+putu(struct line *l, const char *sep, unsigned long long v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(l, sep, strlen(sep));
+	put(l, p, (size_t)(d + sizeof(d) - p));
+}
+
 static void
 text(FILE *out, const struct rs_dns_view *v, const struct rs_opts *o)
 {
 	const struct sk_dns_result *r = v->res;
 	char tb[16], rb[16], idn[SK_HOSTLEN * 4];
 	const char *other = idn_other(v, idn, sizeof(idn));
+	struct line l;
 	size_t i;
 
-	fprintf(out, "%s %s %s", v->query, sk_dns_type_str(v->type, tb,
-	    sizeof(tb)), sk_err_kind_str(v->err->kind));
+	l.out = out;
+	l.n = 0;
+	puts2(&l, "", v->query);
+	puts2(&l, " ", sk_dns_type_str(v->type, tb, sizeof(tb)));
+	puts2(&l, " ", sk_err_kind_str(v->err->kind));
 	if (r->rcode >= 0)
-		fprintf(out, " %s", sk_dns_rcode_str(r->rcode, rb, sizeof(rb)));
+		puts2(&l, " ", sk_dns_rcode_str(r->rcode, rb, sizeof(rb)));
 	if (v->err->kind == SK_ERR_NONE) {
-		for (i = 0; r->reply != NULL && i < r->reply->nrr; i++)
-			fprintf(out, "%s %s %u %s %s", i ? ";" : "",
-			    r->rr[i].name, r->rr[i].ttl,
-			    sk_dns_type_str(r->rr[i].type, tb, sizeof(tb)),
-			    r->rr[i].data);
-		if (r->reply != NULL && r->reply->dropped > 0)
-			fprintf(out, "; (%zu more)", r->reply->dropped);
+		for (i = 0; r->reply != NULL && i < r->reply->nrr; i++) {
+			puts2(&l, i ? "; " : " ", r->rr[i].name);
+			putu(&l, " ", r->rr[i].ttl);
+			puts2(&l, " ", sk_dns_type_str(r->rr[i].type, tb,
+			    sizeof(tb)));
+			puts2(&l, " ", r->rr[i].data);
+		}
+		if (r->reply != NULL && r->reply->dropped > 0) {
+			putu(&l, "; (", r->reply->dropped);
+			put(&l, " more)", 6);
+		}
 	} else {
-		fprintf(out, " %s", v->err->msg);
+		puts2(&l, " ", v->err->msg);
 	}
 	if (other[0] != '\0')
-		fprintf(out, " idn %s", other);
-	for (i = 0; i < v->ntried; i++)
-		fprintf(out, "%s%s=%s", i ? "," : " tried ", v->tried[i].name,
-		    v->tried[i].rcode >= 0 ? sk_dns_rcode_str(v->tried[i].rcode,
-		    rb, sizeof(rb)) : sk_err_kind_str(v->tried[i].kind));
+		puts2(&l, " idn ", other);
+	for (i = 0; i < v->ntried; i++) {
+		puts2(&l, i ? "," : " tried ", v->tried[i].name);
+		puts2(&l, "=", v->tried[i].rcode >= 0 ?
+		    sk_dns_rcode_str(v->tried[i].rcode, rb, sizeof(rb)) :
+		    sk_err_kind_str(v->tried[i].kind));
+	}
 	if (r->server[0] != '\0')
-		fprintf(out, " server %s", r->server);
+		puts2(&l, " server ", r->server);
 	if (r->timeouts > 0)
-		fprintf(out, " retries %d", r->timeouts);
-	if (o->timings)
-		fprintf(out, " time %.1fms", r->ms);
-	fputc('\n', out);
+		putu(&l, " retries ", (unsigned)r->timeouts);
+	if (o->timings) {
+		char tm[64];
+		int k = snprintf(tm, sizeof(tm), " time %.1fms", r->ms);
+
+		put(&l, tm, k > 0 && (size_t)k < sizeof(tm) ? (size_t)k : 0);
+	}
+	put(&l, "\n", 1);
+	fwrite(l.b, 1, l.n, out);
 }
 
 static void
