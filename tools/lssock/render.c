@@ -55,6 +55,7 @@ struct ls_render {
 	int show[C_N];
 	const char *netns;	/* --all-netns: where the rows come from */
 	FILE *f;
+	char jbuf[1 << 16];	/* -j: the writer's buffer, write(2) when full */
 };
 
 static int
@@ -81,7 +82,12 @@ ls_render_new(const struct ls_opts *o, FILE *out, const struct sk_procmap *owner
 	r->f = out;
 	r->owners = owners;
 	ls_out_init(&r->out, out);
-	sk_json_init(&r->json, out);
+	/* JSON rows skip stdio: built in jbuf, written straight to the
+	 * descriptor (nothing else is written to out meanwhile). */
+	if (o->style == LS_JSON && fflush(out) == 0 && fileno(out) >= 0)
+		sk_json_init_fd(&r->json, fileno(out), r->jbuf, sizeof(r->jbuf));
+	else
+		sk_json_init(&r->json, out);
 	for (i = 0; i < C_N; i++)
 		r->show[i] = 1;
 	/* As ss: Netid only when several kinds can appear, State only when
@@ -413,7 +419,8 @@ ls_render_end(struct ls_render *r)
 {
 	int rc = ls_out_flush(&r->out);
 
-	if (r->o->style == LS_JSON && sk_json_error(&r->json))
+	if (r->o->style == LS_JSON && (sk_json_flush(&r->json) < 0 ||
+	    sk_json_error(&r->json)))
 		rc = -1;
 	return rc;
 }
