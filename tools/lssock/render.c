@@ -56,6 +56,11 @@ struct ls_render {
 	const char *netns;	/* --all-netns: where the rows come from */
 	FILE *f;
 	char jbuf[1 << 16];	/* -j: the writer's buffer, write(2) when full */
+	/* ls_render_defer: where each row's owners go, and whose they are. */
+	int defer;
+	size_t *mark_at;
+	uint64_t *mark_inode;
+	size_t nmark, capmark;
 };
 
 static int
@@ -108,6 +113,9 @@ ls_render_free(struct ls_render *r)
 	if (r == NULL)
 		return;
 	ls_names_free(r->names);
+	ls_out_drop(&r->out);
+	free(r->mark_at);
+	free(r->mark_inode);
 	free(r);
 }
 
@@ -166,25 +174,80 @@ ls_render_header(struct ls_render *r)
 /* ---- extras after the columns (-p -o -e -m -i) ----------------------------------------- */
 
 static void
-put_owners(struct ls_render *r, const struct sk_sock *s)
+owner_text(struct ls_out *o, const struct sk_procmap *m, uint64_t inode)
 {
-	const struct sk_owner *w = sk_procmap_find(r->owners, s->inode);
+	const struct sk_owner *w = sk_procmap_find(m, inode);
 	int first = 1;
 
-	if (w == NULL || s->inode == 0)
+	if (w == NULL || inode == 0)
 		return;
-	ls_out_str(&r->out, "users:(");
-	for (; w != NULL; w = sk_procmap_next(r->owners, w)) {
-		ls_out_str(&r->out, first ? "(\"" : ",(\"");
+	ls_out_str(o, "users:(");
+	for (; w != NULL; w = sk_procmap_next(m, w)) {
+		ls_out_str(o, first ? "(\"" : ",(\"");
 		first = 0;
-		ls_out_str(&r->out, w->comm);
-		ls_out_str(&r->out, "\",pid=");
-		ls_out_uint(&r->out, (unsigned)w->pid);
-		ls_out_str(&r->out, ",fd=");
-		ls_out_uint(&r->out, (unsigned)w->fd);
-		ls_out_char(&r->out, ')');
+		ls_out_str(o, w->comm);
+		ls_out_str(o, "\",pid=");
+		ls_out_uint(o, (unsigned)w->pid);
+		ls_out_str(o, ",fd=");
+		ls_out_uint(o, (unsigned)w->fd);
+		ls_out_char(o, ')');
 	}
-	ls_out_char(&r->out, ')');
+	ls_out_char(o, ')');
+}
+
+static void
+put_owners(struct ls_render *r, const struct sk_sock *s)
+{
+	size_t cap;
+	void *p;
+
+	if (!r->defer) {
+		owner_text(&r->out, r->owners, s->inode);
+		return;
+	}
+	if (s->inode == 0)
+		return;
+	if (r->nmark == r->capmark) {
+		cap = r->capmark ? 2 * r->capmark : 4096;
+		if ((p = realloc(r->mark_at, cap * sizeof(*r->mark_at))) == NULL) {
+			r->out.err = 1;
+			return;
+		}
+		r->mark_at = p;
+		if ((p = realloc(r->mark_inode,
+		    cap * sizeof(*r->mark_inode))) == NULL) {
+			r->out.err = 1;
+			return;
+		}
+		r->mark_inode = p;
+		r->capmark = cap;
+	}
+	r->mark_at[r->nmark] = ls_out_pos(&r->out);
+	r->mark_inode[r->nmark++] = s->inode;
+}
+
+void
+ls_render_defer(struct ls_render *r)
+{
+	r->defer = 1;
+	ls_out_hold(&r->out);
+}
+
+static void
+owners_at(struct ls_out *o, size_t i, void *arg)
+{
+	struct ls_render *r = arg;
+
+	owner_text(o, r->owners, r->mark_inode[i]);
+}
+
+void
+ls_render_owners(struct ls_render *r, const struct sk_procmap *m)
+{
+	r->owners = m;
+	r->defer = 0;
+	ls_out_release(&r->out, r->mark_at, r->nmark, owners_at, r);
+	r->nmark = 0;
 }
 
 static const char *const timer_names[] = {
