@@ -361,6 +361,13 @@ merge(struct sk_procmap *m, struct found *f, unsigned nf)
 	}
 	if (total >= NO_OWNER)
 		return -1;
+	/* One collector (the iterator): its vector is the map's. */
+	if (nf == 1 && f[0].n > 0) {
+		m->owner = f[0].v;
+		m->nowner = f[0].n;
+		f[0].v = NULL;
+		return 0;
+	}
 	if ((m->owner = malloc((total + 1) * sizeof(*m->owner))) == NULL)
 		return -1;
 	for (i = 0; i < nf; i++) {
@@ -448,8 +455,9 @@ walk(const char *root, unsigned nthreads, struct sk_err *e)
 	} else
 		m = finish(f, started + 1, SK_PROCMAP_PROC, proc_comm,
 		    (void *)root, e);
-	for (i = 0; i < nthreads; i++)
-		free(w[i].f.v);
+	/* f[i], not w[i].f: finish() may have taken a vector. */
+	for (i = 0; i <= started; i++)
+		free(f[i].v);
 	free(f);
 	free(w);
 	pthread_cond_destroy(&q.cv);

@@ -84,6 +84,7 @@ int ls_filter_bytecode(const struct ls_filter *f, struct sk_sockdiag_bc *bc);
 /* ---- out.c: a big output buffer (stdio per field is the slow part) ------------- */
 
 struct ls_held;
+struct ls_region;
 
 struct ls_out {
 	FILE *f;
@@ -92,6 +93,7 @@ struct ls_out {
 	int hold;		/* full buffers are kept, not written */
 	struct ls_held *held, **tail;
 	size_t held_bytes;
+	struct ls_region *regions;	/* where held buffers live */
 	char buf[1 << 16];
 };
 
