@@ -599,6 +599,37 @@ sk_procmap_find(const struct sk_procmap *m, uint64_t inode)
 	return NULL;
 }
 
+/*
+ * Lookups in dump order land anywhere in the slots and the owners (4 MB
+ * at 100k sockets), two cache (and, in a VM, costly TLB) misses each.
+ * Here they overlap: the slot of the lookup 2 * AHEAD on is prefetched,
+ * then, AHEAD on, its owner, so the lookup itself finds both in cache.
+ */
+void
+sk_procmap_find_n(const struct sk_procmap *m, const uint64_t *inodes,
+    size_t n, const struct sk_owner **out)
+{
+	enum { AHEAD = 8 };
+	size_t i, mask;
+	uint32_t j;
+
+	if (m == NULL || m->nowner == 0) {
+		for (i = 0; i < n; i++)
+			out[i] = NULL;
+		return;
+	}
+	mask = m->nslot - 1;
+	for (i = 0; i < n; i++) {
+		if (i + 2 * AHEAD < n)
+			__builtin_prefetch(&m->slot[hash_inode(
+			    inodes[i + 2 * AHEAD], mask)]);
+		if (i + AHEAD < n && (j = m->slot[hash_inode(inodes[i + AHEAD],
+		    mask)]) != NO_OWNER)
+			__builtin_prefetch(&m->owner[j]);
+		out[i] = sk_procmap_find(m, inodes[i]);
+	}
+}
+
 const struct sk_owner *
 sk_procmap_next(const struct sk_procmap *m, const struct sk_owner *o)
 {

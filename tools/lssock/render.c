@@ -174,12 +174,12 @@ ls_render_header(struct ls_render *r)
 /* ---- extras after the columns (-p -o -e -m -i) ----------------------------------------- */
 
 static void
-owner_text(struct ls_out *o, const struct sk_procmap *m, uint64_t inode)
+owner_text(struct ls_out *o, const struct sk_procmap *m,
+    const struct sk_owner *w)
 {
-	const struct sk_owner *w = sk_procmap_find(m, inode);
 	int first = 1;
 
-	if (w == NULL || inode == 0)
+	if (w == NULL)
 		return;
 	ls_out_str(o, "users:(");
 	for (; w != NULL; w = sk_procmap_next(m, w)) {
@@ -202,7 +202,8 @@ put_owners(struct ls_render *r, const struct sk_sock *s)
 	void *p;
 
 	if (!r->defer) {
-		owner_text(&r->out, r->owners, s->inode);
+		owner_text(&r->out, r->owners, s->inode == 0 ? NULL :
+		    sk_procmap_find(r->owners, s->inode));
 		return;
 	}
 	if (s->inode == 0)
@@ -233,20 +234,34 @@ ls_render_defer(struct ls_render *r)
 	ls_out_hold(&r->out);
 }
 
+struct owners_arg {
+	const struct sk_procmap *m;
+	const uint64_t *inode;
+	const struct sk_owner **w;	/* each mark's first owner, or NULL */
+};
+
 static void
 owners_at(struct ls_out *o, size_t i, void *arg)
 {
-	struct ls_render *r = arg;
+	struct owners_arg *a = arg;
 
-	owner_text(o, r->owners, r->mark_inode[i]);
+	owner_text(o, a->m, a->w != NULL ? a->w[i] :
+	    sk_procmap_find(a->m, a->inode[i]));
 }
 
 void
 ls_render_owners(struct ls_render *r, const struct sk_procmap *m)
 {
+	struct owners_arg a = { m, r->mark_inode, NULL };
+
 	r->owners = m;
 	r->defer = 0;
-	ls_out_release(&r->out, r->mark_at, r->nmark, owners_at, r);
+	/* All lookups in one go, overlapped (one at a time when there is
+	 * no room for the answers). */
+	if (r->nmark > 0 && (a.w = malloc(r->nmark * sizeof(*a.w))) != NULL)
+		sk_procmap_find_n(m, r->mark_inode, r->nmark, a.w);
+	ls_out_release(&r->out, r->mark_at, r->nmark, owners_at, &a);
+	free(a.w);
 	r->nmark = 0;
 }
 
