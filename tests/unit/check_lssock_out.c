@@ -25,7 +25,7 @@ at_text(struct ls_out *o, size_t i, void *arg)
 START_TEST(lssock_out_release_puts_marks_in_place)
 {
 	static const size_t row[] = { 1, 37, 113, 4000, 65536, 70000 };
-	size_t rowlen = row[_i], total = 300000, pos, at[4096], nat = 0, k;
+	size_t rowlen = row[_i], total = 300000, pos, at[4097], nat = 0, k;
 	char *want = malloc(total * 2), *got = NULL, *line = malloc(rowlen);
 	size_t wlen = 0, glen = 0;
 	struct ls_out *o = malloc(sizeof(*o));

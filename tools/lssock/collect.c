@@ -233,8 +233,9 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 		}
 		if (owners != NULL && o->verbose)
 			say_owners(owners);
-		/* On an error the rows waiting are dropped with the renderer:
-		 * as before, a failed listing writes nothing. */
+		/* On an error the waiting rows are dropped with the renderer:
+		 * a listing whose owners failed wrote nothing before either
+		 * (one whose dump failed midway used to write its first rows). */
 		if (rc == 0)
 			ls_render_owners(run.r, owners);
 	}
