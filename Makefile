@@ -135,6 +135,12 @@ $(LIB_OBJ): EXTRA_CFLAGS = $(LIB_THREADS) $(call pkg-cflags,$($*_PKGS)) \
 # so it loads on other kernels), linked by bpftool (which drops the
 # DWARF), then embedded in a skeleton header for lib/procmap_bpf.c.  One
 # copy per build directory, since the fuzz build has its own.
+# procmap_fixed: the same program with this kernel's offsets, and in
+# procmap_kernel.h the BTF id it attaches to and this kernel's
+# /sys/kernel/notes (its build ID): on that kernel it loads without
+# libbpf parsing the kernel's BTF, most of the map's cost.  The notes
+# are left out (so the fixed program is never used) when VMLINUX_BTF is
+# not the running kernel's.
 BPF_SRC = lib/bpf/procmap.bpf.c lib/bpf/owner.h
 define BPF_template
 $(1)/vmlinux.h: $$(VMLINUX_BTF)
@@ -146,12 +152,32 @@ $(1)/procmap.bpf.o: $$(BPF_SRC) $(1)/vmlinux.h
 	$$(BPFTOOL) gen object $$@ $$@.tmp && rm -f $$@.tmp
 $(1)/procmap.skel.h: $(1)/procmap.bpf.o
 	$$(BPFTOOL) gen skeleton $$< name procmap_bpf > $$@.tmp && mv $$@.tmp $$@
+$(1)/procmap_fixed.bpf.o: $$(BPF_SRC) $(1)/vmlinux.h
+	$$(BPF_CLANG) -g -O2 -target bpf -Wall -Werror -DSK_BPF_FIXED -I$(1) \
+		-Ilib/bpf -c -o $$@.tmp lib/bpf/procmap.bpf.c
+	$$(BPFTOOL) gen object $$@ $$@.tmp && rm -f $$@.tmp
+$(1)/procmap_fixed.skel.h: $(1)/procmap_fixed.bpf.o
+	$$(BPFTOOL) gen skeleton $$< name procmap_fixed_bpf > $$@.tmp && \
+		mv $$@.tmp $$@
+$(1)/procmap_kernel.h: $$(VMLINUX_BTF)
+	$$(BPFTOOL) btf dump file $$< | awk \
+		'/FUNC .bpf_iter_task_file. / { gsub(/[^0-9]/, "", $$$$1); \
+		print "#define SK_BPF_ITER_BTF_ID " $$$$1; exit }' > $$@.tmp
+	{ echo 'static const unsigned char sk_bpf_notes[] = {'; \
+	  if [ "$$<" = /sys/kernel/btf/vmlinux ]; then od -An -v -tx1 \
+		/sys/kernel/notes | awk '{ for (i = 1; i <= NF; i++) \
+		printf "0x%s,", $$$$i } END { print "" }'; fi; \
+	  echo '0 };'; } >> $$@.tmp
+	grep -q SK_BPF_ITER_BTF_ID $$@.tmp && mv $$@.tmp $$@
 endef
 ifeq ($(BPF_ABSENT),)
 $(eval $(call BPF_template,$(O)/obj/lib/bpf))
 $(eval $(call BPF_template,build-fuzz/obj/lib/bpf))
-$(O)/obj/lib/procmap_bpf.o: $(O)/obj/lib/bpf/procmap.skel.h
-build-fuzz/obj/lib/procmap_bpf.o: build-fuzz/obj/lib/bpf/procmap.skel.h
+$(O)/obj/lib/procmap_bpf.o: $(O)/obj/lib/bpf/procmap.skel.h \
+	$(O)/obj/lib/bpf/procmap_fixed.skel.h $(O)/obj/lib/bpf/procmap_kernel.h
+build-fuzz/obj/lib/procmap_bpf.o: build-fuzz/obj/lib/bpf/procmap.skel.h \
+	build-fuzz/obj/lib/bpf/procmap_fixed.skel.h \
+	build-fuzz/obj/lib/bpf/procmap_kernel.h
 endif
 # A change of BPF=, or of the tools found, rebuilds the file that says.
 $(O)/obj/lib/procmap_bpf.o build-fuzz/obj/lib/procmap_bpf.o: $(O)/obj/bpf-config

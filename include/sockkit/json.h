@@ -1,8 +1,9 @@
 /*
  * sockkit/json.h — streaming JSON writer.
  *
- * No trees: values go straight to a FILE * as they are produced, so 100k
- * sockets stream out in constant memory.  Commas and nesting are tracked
+ * No trees: values go straight to a FILE * as they are produced (or, with
+ * sk_json_init_fd, to a caller's buffer that is written to a descriptor
+ * when it fills), so 100k sockets stream out in constant memory.  Commas and nesting are tracked
  * by the writer; strings are escaped by it, never printf'd by hand.
  * Control characters become \uXXXX (or \n, \t, ...).  Bytes that are not
  * valid UTF-8 are escaped as \udcXX (the "surrogateescape" convention:
@@ -26,11 +27,25 @@ struct sk_json {
 	unsigned char is_obj[SK_JSON_MAXDEPTH];
 	int after_key;			/* a key was written, value expected */
 	int top_done;			/* a whole value was written at depth 0 */
+	int ioerr;			/* a write(2) or stdio call failed */
+	int fd;				/* sk_json_init_fd: where buf goes */
+	char *buf;			/* sk_json_init_fd: caller's buffer */
+	size_t cap, len;		/* its size, the bytes waiting in it */
 };
 
 /* Start a writer on out (not owned).  Use one writer per document or
  * per NDJSON record stream. */
 void sk_json_init(struct sk_json *j, FILE *out);
+
+/* Start a writer that gathers output in buf (size bytes, caller-owned,
+ * any size; 64 KiB suits a big listing) and write(2)s it to fd when it
+ * fills and at sk_json_flush: no stdio call per value.  Nothing else may
+ * write to fd between flushes. */
+void sk_json_init_fd(struct sk_json *j, int fd, char *buf, size_t size);
+
+/* Write out what sk_json_init_fd's buffer holds (for a FILE writer,
+ * fflush it).  0, or -1 if a write so far failed. */
+int sk_json_flush(struct sk_json *j);
 
 /* Containers.  Misuse (end without begin, value without key inside an
  * object, key outside an object, a second value at depth 0 before
@@ -61,7 +76,8 @@ void sk_json_newline(struct sk_json *j);
  * Returns bytes written or -1 on a stdio error. */
 int sk_json_escape(FILE *out, const char *s, size_t n);
 
-/* 0 if every call so far was well-formed and stdio reported no error. */
+/* 0 if every call so far was well-formed and no write failed (stdio's
+ * ferror, or write(2) for sk_json_init_fd: sk_json_flush first). */
 int sk_json_error(const struct sk_json *j);
 
 #endif

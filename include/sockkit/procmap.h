@@ -71,6 +71,11 @@ const struct sk_owner *sk_procmap_find(const struct sk_procmap *m,
 const struct sk_owner *sk_procmap_next(const struct sk_procmap *m,
     const struct sk_owner *o);
 
+/* sk_procmap_find of inodes[0..n) into out[0..n), faster than one call
+ * each for many (their memory accesses overlap). */
+void sk_procmap_find_n(const struct sk_procmap *m, const uint64_t *inodes,
+    size_t n, const struct sk_owner **out);
+
 /* Number of socket fds in the map. */
 size_t sk_procmap_count(const struct sk_procmap *m);
 

@@ -8,9 +8,25 @@
  * The license string lets the program call GPL-only helpers
  * (bpf_seq_write, bpf_probe_read_kernel); the code is sockkit's BSD one.
  */
+/*
+ * Built twice: with CO-RE, and (SK_BPF_FIXED) with the offsets of the
+ * kernel it was built on, for lib/procmap_bpf.c to load without libbpf's
+ * parse of the kernel's BTF when the running kernel is that one.
+ */
+#ifdef SK_BPF_FIXED
+#define BPF_NO_PRESERVE_ACCESS_INDEX
+#endif
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+
+#ifdef SK_BPF_FIXED
+#define FIELD_OFFSET(t, f)	__builtin_offsetof(t, f)
+#define TYPE_SIZE(t)		sizeof(t)
+#else
+#define FIELD_OFFSET(t, f)	bpf_core_field_offset(t, f)
+#define TYPE_SIZE(t)		bpf_core_type_size(t)
+#endif
 
 #include "owner.h"
 
@@ -51,9 +67,9 @@ int sk_owners(struct bpf_iter__task_file *ctx)
 		nr = task->tgid;
 	else if (tp == NULL || level > tp->level ||
 	    bpf_probe_read_kernel(&nr, sizeof(nr), (char *)tp +
-	    bpf_core_field_offset(struct pid, numbers) +
-	    level * bpf_core_type_size(struct upid) +
-	    bpf_core_field_offset(struct upid, nr)) != 0)
+	    FIELD_OFFSET(struct pid, numbers) +
+	    level * TYPE_SIZE(struct upid) +
+	    FIELD_OFFSET(struct upid, nr)) != 0)
 		return 0;
 	r.inode = file->f_inode->i_ino;
 	r.pid = (__u32)nr;

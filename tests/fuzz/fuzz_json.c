@@ -2,8 +2,12 @@
  * libFuzzer target for JSON string escaping.  Any bytes given to
  * sk_json_strn must come out as one JSON string literal made only of
  * printable ASCII, valid UTF-8 and escapes, and must decode back (with
- * \udcXX meaning the raw byte XX) to exactly the input.
+ * \udcXX meaning the raw byte XX) to exactly the input.  The buffered
+ * writer (sk_json_init_fd, a buffer of a size the input picks) must
+ * write the same bytes as the FILE one.
  */
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +67,26 @@ utf8_ok(const unsigned char *s, size_t n)
 	return len;
 }
 
+static void
+same_through_fd(const uint8_t *data, size_t size, const char *want,
+    size_t wlen)
+{
+	struct sk_json j;
+	char buf[300], *got;
+	int fd = memfd_create("fuzz_json", 0);
+
+	need(fd >= 0);
+	sk_json_init_fd(&j, fd, buf, size > 0 ? data[0] % sizeof(buf) : 0);
+	sk_json_strn(&j, (const char *)data, size);
+	need(sk_json_flush(&j) == 0 && sk_json_error(&j) == 0);
+	need(lseek(fd, 0, SEEK_END) == (off_t)wlen);
+	need((got = malloc(wlen)) != NULL);
+	need(pread(fd, got, wlen, 0) == (ssize_t)wlen);
+	need(memcmp(got, want, wlen) == 0);
+	free(got);
+	close(fd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,6 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	need(d == size && memcmp(dec, data, size) == 0);
 	free(dec);
+	same_through_fd(data, size, out, olen);
 	free(out);
 	return 0;
 }

@@ -1,9 +1,13 @@
+#include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockkit/json.h"
+#include "sockkit/vis.h"
 #include "unit.h"
 
 /* Output of one writer, captured in memory. */
@@ -89,6 +93,183 @@ START_TEST(json_escapes_strings_and_keeps_valid_utf8)
 	ck_assert_msg(ret == (int)strlen(esc_cases[_i].want),
 	    "case %d: returned %d", _i, ret);
 	cap_close(&c);
+}
+END_TEST
+
+/* What the writer must produce for s: sk_vis's JSON mode over the whole
+ * string at once, in quotes (the writer copies plain runs itself and
+ * hands sk_vis only the runs between them). */
+static char *
+want_escaped(const char *s, size_t n)
+{
+	size_t size = 6 * n + 3, len, used;
+	char *w = malloc(size);
+
+	ck_assert_ptr_nonnull(w);
+	w[0] = '"';
+	len = sk_vis(w + 1, size - 2, s, n, SK_VIS_JSON, &used);
+	ck_assert_uint_eq(used, n);
+	w[1 + len] = '"';
+	w[2 + len] = '\0';
+	return w;
+}
+
+static void
+check_escape(const char *in, size_t n)
+{
+	struct cap c;
+	char *want = want_escaped(in, n);
+	int ret;
+
+	cap_open(&c);
+	ret = sk_json_escape(c.f, in, n);
+	cap_text(&c);
+	ck_assert_msg(c.len == strlen(want) && memcmp(c.buf, want, c.len) == 0,
+	    "len %zu: got %s, want %s", n, c.buf, want);
+	ck_assert_int_eq(ret, (int)strlen(want));
+	cap_close(&c);
+	free(want);
+}
+
+/* The plain-run scan reads 8 bytes a word: each byte that needs care, at
+ * every offset around word boundaries, in strings of every length
+ * around them, alone and after another. */
+START_TEST(json_escapes_at_word_boundaries)
+{
+	static const char *const special[] = {
+		"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\x80", "\xff",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x82",
+		" ", "~", "\0",
+	};
+	const char *sp = special[_i];
+	size_t sl = _i == 14 ? 1 : strlen(sp), pos, len, second;
+	char in[64];
+
+	for (len = 0; len + sl <= 40; len++)
+		for (pos = 0; pos <= len; pos++) {
+			memset(in, 'a', sizeof(in));
+			memcpy(in + pos, sp, sl);
+			check_escape(in, len + sl);
+			/* A second one further on, in the same or next word. */
+			for (second = pos + sl; second + sl <= len + sl;
+			    second += 3) {
+				memcpy(in + second, sp, sl);
+				check_escape(in, len + sl);
+				memset(in + second, 'a', sl);
+			}
+		}
+}
+END_TEST
+
+/* Random mixes of plain and special bytes, against the whole-string
+ * escaping. */
+START_TEST(json_escapes_random_mixes)
+{
+	static const unsigned char alpha[] = "ab\"\\\n\x01\x7f\x80\xbf\xc3\xa9"
+	    "\xe2\x82\xac\xf0\x9f\xed\xa0\xff z";
+	uint32_t x = 12345;
+	char in[80];
+	size_t n, k;
+	int round;
+
+	for (round = 0; round < 3000; round++) {
+		x = x * 1103515245 + 12345;
+		n = (x >> 16) % sizeof(in);
+		for (k = 0; k < n; k++) {
+			x = x * 1103515245 + 12345;
+			/* Mostly plain, so long runs meet words too. */
+			in[k] = (x >> 16) % 4 ? 'p' :
+			    (char)alpha[(x >> 8) % (sizeof(alpha) - 1)];
+		}
+		check_escape(in, n);
+	}
+}
+END_TEST
+
+/* Output of a record stream through sk_json_init_fd with a buffer of
+ * size, or (file set) through a FILE writer. */
+static char *
+fd_records(int file, char *buf, size_t size, size_t *len)
+{
+	struct sk_json j;
+	FILE *f = tmpfile();
+	char *out;
+	long n;
+	int i;
+
+	ck_assert_ptr_nonnull(f);
+	if (file)
+		sk_json_init(&j, f);
+	else
+		sk_json_init_fd(&j, fileno(f), buf, size);
+	for (i = 0; i < 50; i++) {
+		sk_json_obj_begin(&j);
+		sk_json_key(&j, "schema");
+		sk_json_str(&j, "sockkit.test/1");
+		sk_json_key(&j, "n");
+		sk_json_int(&j, -i * 1000003LL);
+		sk_json_key(&j, "s\n");
+		sk_json_strn(&j, "a\"b\xff\0c", 6);
+		sk_json_key(&j, "list");
+		sk_json_arr_begin(&j);
+		sk_json_uint(&j, (unsigned)i);
+		sk_json_double(&j, 0.5);
+		sk_json_bool(&j, i & 1);
+		sk_json_null(&j);
+		sk_json_arr_end(&j);
+		sk_json_obj_end(&j);
+		sk_json_newline(&j);
+	}
+	ck_assert_int_eq(sk_json_flush(&j), 0);
+	ck_assert_int_eq(sk_json_error(&j), 0);
+	n = lseek(fileno(f), 0, SEEK_END);
+	ck_assert_int_gt(n, 0);
+	out = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(pread(fileno(f), out, (size_t)n, 0), n);
+	out[n] = '\0';
+	*len = (size_t)n;
+	fclose(f);
+	return out;
+}
+
+/* Buffered output is the FILE writer's, whatever the buffer's size. */
+START_TEST(json_fd_writer_matches_file_writer)
+{
+	static const size_t sizes[] = { 0, 1, 7, 64, 255, 256, 1000, 65536 };
+	/* size 0 with a buffer: one write(2) per call. */
+	char *buf = malloc(65536), *ref, *got;
+	size_t rlen, glen, k;
+
+	ck_assert_ptr_nonnull(buf);
+	ref = fd_records(1, NULL, 0, &rlen);
+	ck_assert_ptr_nonnull(strstr(ref, "{\"schema\":\"sockkit.test/1\",\"n\":-49000147,"
+	    "\"s\\n\":\"a\\\"b\\udcff\\u0000c\",\"list\":[49,0.5,true,null]}\n"));
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		got = fd_records(0, buf, sizes[k], &glen);
+		ck_assert_msg(glen == rlen && memcmp(got, ref, rlen) == 0,
+		    "buffer of %zu differs", sizes[k]);
+		free(got);
+	}
+	free(ref);
+	free(buf);
+}
+END_TEST
+
+START_TEST(json_fd_writer_reports_write_errors)
+{
+	struct sk_json j;
+	char buf[16];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[1]);		/* p[1] is now a closed descriptor */
+	sk_json_init_fd(&j, p[1], buf, sizeof(buf));
+	sk_json_str(&j, "fits");
+	ck_assert_int_eq(sk_json_error(&j), 0);	/* not written yet */
+	ck_assert_int_eq(sk_json_flush(&j), -1);
+	ck_assert_int_ne(sk_json_error(&j), 0);
+	close(p[0]);
 }
 END_TEST
 
@@ -341,6 +522,10 @@ json_suite(void)
 
 	tcase_add_loop_test(ts, json_escapes_strings_and_keeps_valid_utf8, 0,
 	    sizeof(esc_cases) / sizeof(esc_cases[0]));
+	/* Thousands of escapes a case: slow under ASan on a busy machine. */
+	tcase_set_timeout(ts, 60);
+	tcase_add_loop_test(ts, json_escapes_at_word_boundaries, 0, 15);
+	tcase_add_test(ts, json_escapes_random_mixes);
 	tcase_add_test(ts, json_str_writes_null_for_null);
 	suite_add_tcase(s, ts);
 
@@ -354,6 +539,8 @@ json_suite(void)
 	    0, sizeof(misuse_cases) / sizeof(misuse_cases[0]));
 	tcase_add_test(tc, json_refuses_nesting_past_maxdepth);
 	tcase_add_test(tc, json_reports_stdio_errors);
+	tcase_add_test(tc, json_fd_writer_matches_file_writer);
+	tcase_add_test(tc, json_fd_writer_reports_write_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

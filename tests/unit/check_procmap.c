@@ -115,6 +115,34 @@ START_TEST(procmap_finds_every_owner_of_a_shared_socket)
 END_TEST
 
 /* The iterator sees the running kernel: a fake root is the walk's. */
+/* find_n answers as find does, for hits, misses and repeats, in runs
+ * long enough for its look-ahead. */
+START_TEST(procmap_find_n_answers_as_find)
+{
+	static const uint64_t some[] = { 4242, 4343, 77, 1, 0, 4242 };
+	struct sk_err e;
+	struct sk_procmap *m = sk_procmap_build(root, 1, &e);
+	uint64_t in[100];
+	const struct sk_owner *out[100];
+	size_t i, n;
+
+	ck_assert_ptr_nonnull(m);
+	for (n = 0; n <= 100; n += 7) {
+		for (i = 0; i < n; i++)
+			in[i] = some[(i * 5) % 6];
+		memset(out, 0xa5, sizeof(out));
+		sk_procmap_find_n(m, in, n, out);
+		for (i = 0; i < n; i++)
+			ck_assert_ptr_eq(out[i], sk_procmap_find(m, in[i]));
+	}
+	ck_assert_ptr_nonnull(sk_procmap_find(m, 4242));
+	sk_procmap_free(m);
+	sk_procmap_find_n(NULL, in, 3, out);
+	ck_assert_ptr_null(out[0]);
+	ck_assert_ptr_null(out[2]);
+}
+END_TEST
+
 START_TEST(procmap_bpf_refuses_a_proc_root)
 {
 	struct sk_err e;
@@ -326,6 +354,7 @@ procmap_suite(void)
 	tcase_add_loop_test(tf, procmap_finds_every_owner_of_a_shared_socket,
 	    1, 4);
 	tcase_add_test(tf, procmap_reports_unreadable_root);
+	tcase_add_test(tf, procmap_find_n_answers_as_find);
 	tcase_add_test(tf, procmap_bpf_refuses_a_proc_root);
 	suite_add_tcase(s, tf);
 	tcase_add_loop_test(tr, procmap_finds_own_socketpair_in_proc, 1, 5);

@@ -3,9 +3,16 @@
  * through netlink (or /proc/net), in one namespace or each in turn,
  * filter, and hand each socket to the renderer or the summary as it
  * arrives.
+ *
+ * The owner map (a BPF program load and iterator read, or the /proc
+ * walk) costs about what the dump does, and they need different things
+ * (the kernel's task list, its socket tables): a thread builds the map
+ * while this one dumps, and the table rows wait in memory with a mark
+ * where each owner list goes until the map is joined.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +70,23 @@ say_owners(const struct sk_procmap *m)
 		fprintf(stderr, "lssock: owners: /proc fd walk, %zu socket "
 		    "fds%s%s\n", sk_procmap_count(m), why ? "; " : "",
 		    why ? why : "");
+}
+
+/* The owner map, built on a thread of its own. */
+struct owner_job {
+	pthread_t tid;
+	const char *procroot;
+	struct sk_procmap *m;
+	struct sk_err e;
+};
+
+static void *
+build_owners(void *arg)
+{
+	struct owner_job *job = arg;
+
+	job->m = sk_procmap_build(job->procroot, 0, &job->e);
+	return NULL;
 }
 
 static int
@@ -154,9 +178,10 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 	struct sk_procmap *owners = NULL;
 	struct sk_sockdiag_bc bc;
 	struct ls_summary sum;
+	struct owner_job job;
 	struct run run;
 	unsigned ext = 0;
-	int rc = -1;
+	int rc = -1, joined = 1;
 
 	if (o->info)
 		ext |= SK_SD_EXT_INFO;
@@ -174,7 +199,14 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 		if ((run.metrics = ls_metrics_new()) == NULL)
 			return sk_err_sys(e, "openmetrics");
 	} else {
-		if (o->owners &&
+		/* JSON puts owners inside each object: its rows do not wait,
+		 * the map comes first.  So it does when no thread starts. */
+		memset(&job, 0, sizeof(job));
+		job.procroot = o->procroot;
+		if (o->owners && o->style != LS_JSON &&
+		    pthread_create(&job.tid, NULL, build_owners, &job) == 0)
+			joined = 0;
+		else if (o->owners &&
 		    (owners = sk_procmap_build(o->procroot, 0, e)) == NULL)
 			return -1;
 		if (owners != NULL && o->verbose)
@@ -183,12 +215,30 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 			sk_err_sys(e, "lssock");
 			goto end;
 		}
+		if (!joined)
+			ls_render_defer(run.r);
 		ls_render_header(run.r);
 	}
 	if (o->all_netns)
 		rc = dump_all(&req, &run, e);
 	else
 		rc = dump(&req, &run, e);
+	if (!joined) {
+		pthread_join(job.tid, NULL);
+		joined = 1;
+		owners = job.m;
+		if (owners == NULL && rc == 0) {
+			*e = job.e;
+			rc = -1;
+		}
+		if (owners != NULL && o->verbose)
+			say_owners(owners);
+		/* On an error the waiting rows are dropped with the renderer:
+		 * a listing whose owners failed wrote nothing before either
+		 * (one whose dump failed midway used to write its first rows). */
+		if (rc == 0)
+			ls_render_owners(run.r, owners);
+	}
 	if (run.r != NULL && ls_render_end(run.r) < 0 && rc == 0)
 		rc = sk_err_sys(e, "write");
 	if (rc == 0 && run.sum != NULL && ls_summary_print(&sum, o->procroot, out) < 0)
@@ -196,6 +246,10 @@ ls_collect(const struct ls_opts *o, FILE *out, struct sk_err *e)
 	if (rc == 0 && run.metrics != NULL)
 		rc = ls_metrics_write(run.metrics, o->metrics, e);
 end:
+	if (!joined) {
+		pthread_join(job.tid, NULL);
+		owners = job.m;
+	}
 	ls_metrics_free(run.metrics);
 	ls_render_free(run.r);
 	sk_procmap_free(owners);

@@ -83,10 +83,17 @@ int ls_filter_bytecode(const struct ls_filter *f, struct sk_sockdiag_bc *bc);
 
 /* ---- out.c: a big output buffer (stdio per field is the slow part) ------------- */
 
+struct ls_held;
+struct ls_region;
+
 struct ls_out {
 	FILE *f;
 	size_t n;
 	int err;
+	int hold;		/* full buffers are kept, not written */
+	struct ls_held *held, **tail;
+	size_t held_bytes;
+	struct ls_region *regions;	/* where held buffers live */
 	char buf[1 << 16];
 };
 
@@ -97,6 +104,19 @@ void ls_out_char(struct ls_out *o, char c);
 void ls_out_uint(struct ls_out *o, unsigned long long v);
 void ls_out_pad(struct ls_out *o, size_t n);	/* n spaces */
 int ls_out_flush(struct ls_out *o);		/* -1 on a write error */
+/* Keep everything written from now on in memory (out of memory sets
+ * err) until ls_out_release. */
+void ls_out_hold(struct ls_out *o);
+/* Bytes written since ls_out_init. */
+size_t ls_out_pos(const struct ls_out *o);
+/* Stop holding: what was held is handed back in order, by fn (held
+ * bytes, up to each position in at[0..nat), then fn's at(i)), through
+ * the normal buffer.  fn(o, i, arg) may write to o. */
+typedef void ls_out_at_fn(struct ls_out *o, size_t i, void *arg);
+void ls_out_release(struct ls_out *o, const size_t *at, size_t nat,
+    ls_out_at_fn *fn, void *arg);
+/* Drop what is held (an error ends the listing). */
+void ls_out_drop(struct ls_out *o);
 
 /* ---- names.c: address and service text ------------------------------------------ */
 
@@ -124,6 +144,11 @@ void ls_render_header(struct ls_render *r);
 /* --all-netns: the namespace the next rows come from. */
 void ls_render_set_netns(struct ls_render *r, const char *name);
 void ls_render_sock(struct ls_render *r, const struct sk_sock *s);
+/* -p without JSON: rows may be rendered before the owner map exists.
+ * ls_render_defer makes the rows wait in memory, each owner list a
+ * mark; ls_render_owners fills the marks from m and writes the rows. */
+void ls_render_defer(struct ls_render *r);
+void ls_render_owners(struct ls_render *r, const struct sk_procmap *m);
 int ls_render_end(struct ls_render *r);	/* flush, -1 on write error */
 void ls_render_free(struct ls_render *r);
 

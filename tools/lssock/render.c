@@ -55,6 +55,12 @@ struct ls_render {
 	int show[C_N];
 	const char *netns;	/* --all-netns: where the rows come from */
 	FILE *f;
+	char jbuf[1 << 16];	/* -j: the writer's buffer, write(2) when full */
+	/* ls_render_defer: where each row's owners go, and whose they are. */
+	int defer;
+	size_t *mark_at;
+	uint64_t *mark_inode;
+	size_t nmark, capmark;
 };
 
 static int
@@ -81,7 +87,12 @@ ls_render_new(const struct ls_opts *o, FILE *out, const struct sk_procmap *owner
 	r->f = out;
 	r->owners = owners;
 	ls_out_init(&r->out, out);
-	sk_json_init(&r->json, out);
+	/* JSON rows skip stdio: built in jbuf, written straight to the
+	 * descriptor (nothing else is written to out meanwhile). */
+	if (o->style == LS_JSON && fflush(out) == 0 && fileno(out) >= 0)
+		sk_json_init_fd(&r->json, fileno(out), r->jbuf, sizeof(r->jbuf));
+	else
+		sk_json_init(&r->json, out);
 	for (i = 0; i < C_N; i++)
 		r->show[i] = 1;
 	/* As ss: Netid only when several kinds can appear, State only when
@@ -102,6 +113,9 @@ ls_render_free(struct ls_render *r)
 	if (r == NULL)
 		return;
 	ls_names_free(r->names);
+	ls_out_drop(&r->out);
+	free(r->mark_at);
+	free(r->mark_inode);
 	free(r);
 }
 
@@ -160,25 +174,95 @@ ls_render_header(struct ls_render *r)
 /* ---- extras after the columns (-p -o -e -m -i) ----------------------------------------- */
 
 static void
-put_owners(struct ls_render *r, const struct sk_sock *s)
+owner_text(struct ls_out *o, const struct sk_procmap *m,
+    const struct sk_owner *w)
 {
-	const struct sk_owner *w = sk_procmap_find(r->owners, s->inode);
 	int first = 1;
 
-	if (w == NULL || s->inode == 0)
+	if (w == NULL)
 		return;
-	ls_out_str(&r->out, "users:(");
-	for (; w != NULL; w = sk_procmap_next(r->owners, w)) {
-		ls_out_str(&r->out, first ? "(\"" : ",(\"");
+	ls_out_str(o, "users:(");
+	for (; w != NULL; w = sk_procmap_next(m, w)) {
+		ls_out_str(o, first ? "(\"" : ",(\"");
 		first = 0;
-		ls_out_str(&r->out, w->comm);
-		ls_out_str(&r->out, "\",pid=");
-		ls_out_uint(&r->out, (unsigned)w->pid);
-		ls_out_str(&r->out, ",fd=");
-		ls_out_uint(&r->out, (unsigned)w->fd);
-		ls_out_char(&r->out, ')');
+		ls_out_str(o, w->comm);
+		ls_out_str(o, "\",pid=");
+		ls_out_uint(o, (unsigned)w->pid);
+		ls_out_str(o, ",fd=");
+		ls_out_uint(o, (unsigned)w->fd);
+		ls_out_char(o, ')');
 	}
-	ls_out_char(&r->out, ')');
+	ls_out_char(o, ')');
+}
+
+static void
+put_owners(struct ls_render *r, const struct sk_sock *s)
+{
+	size_t cap;
+	void *p;
+
+	if (!r->defer) {
+		owner_text(&r->out, r->owners, s->inode == 0 ? NULL :
+		    sk_procmap_find(r->owners, s->inode));
+		return;
+	}
+	if (s->inode == 0)
+		return;
+	if (r->nmark == r->capmark) {
+		cap = r->capmark ? 2 * r->capmark : 4096;
+		if ((p = realloc(r->mark_at, cap * sizeof(*r->mark_at))) == NULL) {
+			r->out.err = 1;
+			return;
+		}
+		r->mark_at = p;
+		if ((p = realloc(r->mark_inode,
+		    cap * sizeof(*r->mark_inode))) == NULL) {
+			r->out.err = 1;
+			return;
+		}
+		r->mark_inode = p;
+		r->capmark = cap;
+	}
+	r->mark_at[r->nmark] = ls_out_pos(&r->out);
+	r->mark_inode[r->nmark++] = s->inode;
+}
+
+void
+ls_render_defer(struct ls_render *r)
+{
+	r->defer = 1;
+	ls_out_hold(&r->out);
+}
+
+struct owners_arg {
+	const struct sk_procmap *m;
+	const uint64_t *inode;
+	const struct sk_owner **w;	/* each mark's first owner, or NULL */
+};
+
+static void
+owners_at(struct ls_out *o, size_t i, void *arg)
+{
+	struct owners_arg *a = arg;
+
+	owner_text(o, a->m, a->w != NULL ? a->w[i] :
+	    sk_procmap_find(a->m, a->inode[i]));
+}
+
+void
+ls_render_owners(struct ls_render *r, const struct sk_procmap *m)
+{
+	struct owners_arg a = { m, r->mark_inode, NULL };
+
+	r->owners = m;
+	r->defer = 0;
+	/* All lookups in one go, overlapped (one at a time when there is
+	 * no room for the answers). */
+	if (r->nmark > 0 && (a.w = malloc(r->nmark * sizeof(*a.w))) != NULL)
+		sk_procmap_find_n(m, r->mark_inode, r->nmark, a.w);
+	ls_out_release(&r->out, r->mark_at, r->nmark, owners_at, &a);
+	free(a.w);
+	r->nmark = 0;
 }
 
 static const char *const timer_names[] = {
@@ -413,7 +497,8 @@ ls_render_end(struct ls_render *r)
 {
 	int rc = ls_out_flush(&r->out);
 
-	if (r->o->style == LS_JSON && sk_json_error(&r->json))
+	if (r->o->style == LS_JSON && (sk_json_flush(&r->json) < 0 ||
+	    sk_json_error(&r->json)))
 		rc = -1;
 	return rc;
 }
