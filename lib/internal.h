@@ -50,4 +50,9 @@ typedef int (*sk__owner_fn)(void *arg, uint64_t inode, int pid, int fd,
     const char *comm);
 int sk__procmap_bpf(sk__owner_fn add, void *arg, struct sk_err *e);
 
+/* lib/sockdiag.c: the idiag_ext bits that SK_SD_EXT_* ask of an inet
+ * request for proto (tcp_info only where the protocol has one); the
+ * dump and sk_sockdiag_lookup's exact requests share it. */
+uint8_t sk__inet_ext(unsigned ext, unsigned proto);
+
 #endif

@@ -504,8 +504,8 @@ done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
-static uint8_t
-inet_ext(unsigned ext, unsigned proto)
+uint8_t
+sk__inet_ext(unsigned ext, unsigned proto)
 {
 	uint8_t x = 0;
 
@@ -561,7 +561,7 @@ put_request(char *buf, unsigned proto, int family, const struct sk_sockdiag_req 
 		nlh->nlmsg_type = TCPDIAG_GETSOCK;
 		r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 		r->idiag_family = AF_UNSPEC;
-		r->idiag_ext = inet_ext(req->ext, proto);
+		r->idiag_ext = sk__inet_ext(req->ext, proto);
 		r->idiag_states = states;
 		put_bytecode(nlh, req);
 	} else {
@@ -572,7 +572,7 @@ put_request(char *buf, unsigned proto, int family, const struct sk_sockdiag_req 
 		r->sdiag_family = family;
 		r->sdiag_protocol = proto == SK_SD_TCP ? IPPROTO_TCP :
 		    proto == SK_SD_UDP ? IPPROTO_UDP : IPPROTO_RAW;
-		r->idiag_ext = inet_ext(req->ext, proto);
+		r->idiag_ext = sk__inet_ext(req->ext, proto);
 		r->idiag_states = states;
 		put_bytecode(nlh, req);
 	}

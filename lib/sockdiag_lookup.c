@@ -50,18 +50,6 @@ sk_sockid_of(const struct sk_sock *s, struct sk_sockid *id)
 	id->cookie = s->cookie;
 }
 
-static uint8_t
-lookup_ext(unsigned ext, unsigned proto)
-{
-	uint8_t x = 0;
-
-	if ((ext & SK_SD_EXT_INFO) && proto == SK_SD_TCP)
-		x |= 1 << (INET_DIAG_INFO - 1) | 1 << (INET_DIAG_CONG - 1);
-	if (ext & SK_SD_EXT_MEM)
-		x |= 1 << (INET_DIAG_SKMEMINFO - 1);
-	return x;
-}
-
 static void
 put_exact(char *buf, const struct sk_sockid *id, unsigned ext, uint32_t seq)
 {
@@ -74,7 +62,7 @@ put_exact(char *buf, const struct sk_sockid *id, unsigned ext, uint32_t seq)
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 	r->sdiag_family = (uint8_t)id->family;
 	r->sdiag_protocol = id->proto == SK_SD_TCP ? IPPROTO_TCP : IPPROTO_UDP;
-	r->idiag_ext = lookup_ext(ext, id->proto);
+	r->idiag_ext = sk__inet_ext(ext, id->proto);
 	r->idiag_states = SK_SS_ALL;
 	r->id.idiag_sport = htons(id->sport);
 	r->id.idiag_dport = htons(id->dport);
