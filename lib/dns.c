@@ -232,6 +232,22 @@ io_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
 	return connect(fd, sa, len);
 }
 
+/* Send what is queued; then a send error left for s is this read's
+ * (-1, errno), as the kernel would have reported it. */
+static int
+io_flush_err(struct sk_dns *d, struct iosock *s)
+{
+	int err;
+
+	io_flush(d);
+	if ((err = s->err) != 0) {
+		s->err = 0;
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 static ares_ssize_t
 io_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
     struct sockaddr *from, ares_socklen_t *fromlen, void *arg)
@@ -241,31 +257,23 @@ io_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
 	struct iosock *s = io_sock(d, fd);
 	struct mmsghdr *m;
 	size_t i, n;
-	int got, err;
+	int got;
 
 	if (s == NULL || !s->udp)
 		return recvfrom(fd, buf, len, flags, from, fromlen);
 	if (io->infd != -1 && io->infd != fd && io->next_in < io->nin) {
 		/* another socket's replies are still held: this one is read
 		 * the plain way rather than lose them */
-		io_flush(d);
-		if ((err = s->err) != 0) {
-			s->err = 0;
-			errno = err;
+		if (io_flush_err(d, s) < 0)
 			return -1;
-		}
 		return recvfrom(fd, buf, len, flags | MSG_DONTWAIT, from,
 		    fromlen);
 	}
 	if (io->infd != fd || io->next_in == io->nin) {
 		/* the queries the last replies' callbacks sent go first:
 		 * their replies may be what the next read finds */
-		io_flush(d);
-		if ((err = s->err) != 0) {
-			s->err = 0;
-			errno = err;
+		if (io_flush_err(d, s) < 0)
 			return -1;
-		}
 		for (i = 0; i < IO_BATCH; i++) {
 			memset(&io->inmsg[i], 0, sizeof(io->inmsg[i]));
 			io->iniov[i].iov_base = io->in[i];
