@@ -55,4 +55,8 @@ int sk__procmap_bpf(sk__owner_fn add, void *arg, struct sk_err *e);
  * dump and sk_sockdiag_lookup's exact requests share it. */
 uint8_t sk__inet_ext(unsigned ext, unsigned proto);
 
+/* lib/sockdiag.c: a NETLINK_SOCK_DIAG socket, bound; NULL with e filled. */
+struct mnl_socket;
+struct mnl_socket *sk__sockdiag_open(struct sk_err *e);
+
 #endif

@@ -504,6 +504,23 @@ done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+struct mnl_socket *
+sk__sockdiag_open(struct sk_err *e)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+
+	if (nl == NULL) {
+		sk_err_sys(e, "netlink sock_diag socket");
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		sk_err_sys(e, "netlink sock_diag bind");
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
 uint8_t
 sk__inet_ext(unsigned ext, unsigned proto)
 {
@@ -648,17 +665,12 @@ sk_sockdiag_dump(const struct sk_sockdiag_req *req, sk_sock_cb cb, void *arg,
 	size_t i;
 	int fams[4], nfam, f, rc = -1;
 
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (nl == NULL)
-		return sk_err_sys(e, "netlink sock_diag socket");
+	if ((nl = sk__sockdiag_open(e)) == NULL)
+		return -1;
 	buf = malloc(buflen);
 	d = calloc(1, sizeof(*d));
 	if (buf == NULL || d == NULL) {
 		sk_err_sys(e, "sock_diag buffer");
-		goto end;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		sk_err_sys(e, "netlink sock_diag bind");
 		goto end;
 	}
 	d->ext = req->ext;

@@ -200,15 +200,10 @@ sk_sockdiag_lookup(const struct sk_sockid *ids, size_t n, unsigned ext,
 		free(b);
 		return sk_err_sys(e, "sock_diag lookup");
 	}
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (nl == NULL) {
+	if ((nl = sk__sockdiag_open(e)) == NULL) {
 		free(b->again);
 		free(b);
-		return sk_err_sys(e, "netlink sock_diag socket");
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		sk_err_sys(e, "netlink sock_diag bind");
-		goto end;
+		return -1;
 	}
 	/* A reply the kernel dropped must not leave us waiting forever. */
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
